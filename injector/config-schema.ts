@@ -79,8 +79,18 @@ export interface InjectorConfig {
   kmsCaPem?: string;
   profiles: CredentialProfile[];
   externalSecrets: PlannedExternalSecret[];
-  /** Agent-only: localhost port of the health/metrics endpoint. */
+  /** Agent-only: localhost port of the health/metrics endpoint (also serves the startup probe). */
   healthPort: number;
+  /** Agent-only: tell the application after a refresh that changed files (issue: notify on change). */
+  notify?: NotifyConfig;
+}
+
+/** How the agent tells the app that files changed: an HTTP call on localhost and/or a signal. */
+export interface NotifyConfig {
+  /** POST (or `method`) to this URL; must be http://127.0.0.1 or http://localhost. */
+  http?: { url: string; method?: 'POST' | 'PUT' | 'GET' };
+  /** Send `signal` to the main process of `container` (needs shareProcessNamespace). */
+  signal?: { container: string; signal: string };
 }
 
 const SECRET_KEY_RE = /^[-._a-zA-Z0-9]+$/;
@@ -139,6 +149,18 @@ export function validateInjectorConfig(doc: unknown): string[] {
   int(p, doc, 'fileGid', 'config', 0, 2 ** 31 - 1, false);
   int(p, doc, 'healthPort', 'config', 0, 65535, true);
   str(p, doc, 'kmsCaPem', 'config', false);
+  if (doc.notify !== undefined) {
+    if (!isObject(doc.notify)) p.push('config.notify: expected an object');
+    else {
+      const { http, signal } = doc.notify;
+      if (http !== undefined && (!isObject(http) || typeof http.url !== 'string' || !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(http.url))) {
+        p.push(`config.notify.http.url: expected http://127.0.0.1[:port]/path or http://localhost[:port]/path, got ${JSON.stringify(isObject(http) ? http.url : http)}`);
+      }
+      if (signal !== undefined && (!isObject(signal) || typeof signal.container !== 'string' || typeof signal.signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal.signal))) {
+        p.push('config.notify.signal: expected {container: string, signal: "SIGHUP"|"SIGUSR1"|...}');
+      }
+    }
+  }
   if (!isObject(doc.endpoints)) p.push('config.endpoints: expected an object');
   else for (const f of ['sts', 'kms', 'oos']) {
     const v = doc.endpoints[f];
