@@ -1,0 +1,58 @@
+/**
+ * The agent's small HTTP endpoint: `/healthz` (liveness: the process answers), `/ready` (200 only
+ * after the first complete write; the native sidecar's startupProbe, webhook/agent-container.ts)
+ * and `/metrics` (Prometheus text). Plain `node:http` rather than fastify: three fixed GET routes,
+ * and the sidecar's memory footprint matters (it runs in every injected pod).
+ *
+ * Bind address: the kubelet sends httpGet probes to the POD IP, not to loopback
+ * (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#http-probes:
+ * "host: defaults to the pod IP"), so the agent listens on all addresses by default; `/metrics`
+ * exposes names, codes and versions only. `--health-address 127.0.0.1` restricts it (tests do).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+/** A running health server. */
+export interface HealthServer {
+  /** The bound port (useful with port 0). */
+  port: number;
+  /** Marks the first complete write; `/ready` answers 200 from then on. */
+  setReady(): void;
+  close(): Promise<void>;
+}
+
+/** Starts the server on `address:port`; resolves once it listens. */
+export async function startHealthServer(options: { address: string; port: number; registry: Registry }): Promise<HealthServer> {
+  let ready = false;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/ready') {
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'waiting for the first complete write\n');
+    } else if (path === '/metrics') {
+      options.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+        () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /healthz, /ready or /metrics\n');
+    }
+  });
+  // Probes are tiny; a short keep-alive keeps idle sockets from piling up in a small sidecar.
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.address, () => { server.off('error', reject); resolve(); });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    setReady: () => { ready = true; },
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}
