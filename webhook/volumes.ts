@@ -1,0 +1,86 @@
+/**
+ * The volumes the webhook adds and where the injector containers mount them. Names carry the
+ * project prefix so they cannot collide with the application's own volumes (admission denies a
+ * pod that already uses one of them).
+ */
+import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+
+/** Everything the injector mounts for itself lives under this folder; the app never sees it. */
+export const INJECTOR_PATH_PREFIX = '/var/run/secrets/ack-secret-injector';
+/** The shared tmpfs holding the files. */
+export const FILES_VOLUME = 'ack-secret-injector-files';
+/** The projected ServiceAccount token the injector trades for STS credentials. */
+export const TOKEN_VOLUME = 'ack-secret-injector-token';
+/** Prefix of the Secret volumes that carry AccessKey pairs named by a SecretStore. */
+export const ACCESS_KEY_VOLUME_PREFIX = 'ack-secret-injector-ak-';
+/** Where the token volume is mounted and the file inside it (InjectorConfig.tokenPath). */
+export const TOKEN_DIR = `${INJECTOR_PATH_PREFIX}/tokens`;
+export const TOKEN_FILE = 'token';
+export const TOKEN_PATH = `${TOKEN_DIR}/${TOKEN_FILE}`;
+/** Where AccessKey Secret volumes are mounted: one folder per Secret. */
+export const ACCESS_KEY_DIR = `${INJECTOR_PATH_PREFIX}/access-keys`;
+
+/**
+ * A Kubernetes Secret the injector must read AccessKey material from, and which of its keys. The
+ * Secret is always in the pod's namespace (isolation), mounted only into the injector containers.
+ */
+export interface AccessKeySecretMount {
+  secretName: string;
+  keys: string[];
+}
+
+/** The in-memory emptyDir that holds the files: secrets never touch the node's disk. */
+export function buildFilesVolume(): V1Volume {
+  return { name: FILES_VOLUME, emptyDir: { medium: 'Memory' } };
+}
+
+/**
+ * A projected ServiceAccount token with the STS audience. The app containers do not mount it, so
+ * only the injector can exchange it for the role's credentials. Mode 0444: the kubelet writes the
+ * file as root and the injector runs as a non-root user (ACK's own RRSA injection uses 0644).
+ */
+export function buildTokenVolume(audience: string, expirationSeconds: number): V1Volume {
+  return {
+    name: TOKEN_VOLUME,
+    projected: {
+      defaultMode: 0o444,
+      sources: [{ serviceAccountToken: { audience, expirationSeconds, path: TOKEN_FILE } }],
+    },
+  };
+}
+
+/** Volume name of the n-th AccessKey Secret (a name from a counter: Secret names may exceed a volume name's 63 characters). */
+export function accessKeyVolumeName(index: number): string {
+  return `${ACCESS_KEY_VOLUME_PREFIX}${index}`;
+}
+
+/** Mount folder of the n-th AccessKey Secret inside the injector containers. */
+export function accessKeyMountDir(index: number): string {
+  return `${ACCESS_KEY_DIR}/${index}`;
+}
+
+/** The Secret volume for one AccessKey Secret, projecting only the keys the profiles need. */
+export function buildAccessKeyVolume(index: number, mount: AccessKeySecretMount): V1Volume {
+  return {
+    name: accessKeyVolumeName(index),
+    secret: {
+      secretName: mount.secretName,
+      defaultMode: 0o444,
+      items: mount.keys.map((key) => ({ key, path: key })),
+    },
+  };
+}
+
+/** Mounts of the injector containers: the tmpfs read-write, the token and AccessKey Secrets read-only. */
+export function buildInjectorMounts(mountPath: string, accessKeySecrets: readonly AccessKeySecretMount[]): V1VolumeMount[] {
+  return [
+    { name: FILES_VOLUME, mountPath },
+    { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
+    ...accessKeySecrets.map((_, i) => ({ name: accessKeyVolumeName(i), mountPath: accessKeyMountDir(i), readOnly: true })),
+  ];
+}
+
+/** The read-only mount of the files into an application container. */
+export function buildAppMount(mountPath: string): V1VolumeMount {
+  return { name: FILES_VOLUME, mountPath, readOnly: true };
+}
