@@ -1,0 +1,76 @@
+/**
+ * The admin API's contract: the operations, their inputs and outputs, and the HTTP route of each.
+ * The in-process `Emulator`, the HTTP `EmulatorAdmin` client and the server's admin router all
+ * derive from this one table, so the three cannot drift apart.
+ */
+import type { CallCounts } from './call-counts.ts';
+import type { FaultKind } from './faults.ts';
+import type { PolicyDocument } from './policy.ts';
+
+/** The path prefix of the admin API; no Alibaba Cloud SDK sends requests under it. */
+export const ADMIN_PREFIX = '/__emulator';
+
+export interface DefineAccountInput { accountId: string }
+export interface DefineAccessKeyInput { accountId?: string; /** Omit for an account root key. */ userName?: string; policies?: PolicyDocument[] }
+export interface DefineAccessKeyOutput { accessKeyId: string; accessKeySecret: string; principalArn: string }
+export interface DefineOidcProviderInput { accountId?: string; name: string; issuerUrl: string; /** Default ["sts.aliyuncs.com"]. */ clientIds?: string[] }
+export interface DefineRoleInput { accountId?: string; name: string; trustPolicy: PolicyDocument; policies?: PolicyDocument[]; /** 3600..43200, default 3600. */ maxSessionDuration?: number }
+export interface TrustIssuerInput { issuer: string; jwks?: { keys: unknown[] }; publicKeyPem?: string | string[] }
+export interface MintTokenInput { namespace: string; serviceAccount: string; audience?: string | string[]; expiresInSeconds?: number; notBeforeSeconds?: number; issuer?: string; podName?: string }
+export interface MintTokenOutput { token: string; claims: Record<string, unknown> }
+export interface SeedSecretInput { accountId?: string; name: string; /** Text data. */ value?: string; /** Binary data, base64. */ binaryBase64?: string; versionId?: string; /** Custom stages besides ACSCurrent. */ stages?: string[] }
+export interface RotateSecretInput { accountId?: string; name: string; value?: string; binaryBase64?: string; versionId?: string }
+export interface SecretVersionOutput { versionId: string; stages: string[] }
+export interface SeedParameterInput { accountId?: string; name: string; value: string; description?: string }
+export interface FaultInput { /** An API action such as GetSecretValue, or "*". */ action: string; kind: FaultKind; /** Calls affected, default 1. */ count?: number; status?: number; code?: string; message?: string; latencyMs?: number }
+export interface StsSettingsInput { credentialLifetimeSeconds?: number | null; chainedMaxDurationSeconds?: number | null }
+export interface StsSettingsOutput { credentialLifetimeSeconds: number | null; chainedMaxDurationSeconds: number | null }
+export interface ExpireCredentialsInput { accessKeyId?: string; roleArn?: string }
+export type Empty = Record<string, never>;
+
+/** Every admin operation: what it takes and returns. */
+export interface EmulatorAdminApi {
+  defineAccount(input: DefineAccountInput): Promise<{ accountId: string }>;
+  defineAccessKey(input: DefineAccessKeyInput): Promise<DefineAccessKeyOutput>;
+  defineOidcProvider(input: DefineOidcProviderInput): Promise<{ arn: string }>;
+  defineRole(input: DefineRoleInput): Promise<{ arn: string; roleId: string }>;
+  trustIssuer(input: TrustIssuerInput): Promise<{ issuer: string; keys: number }>;
+  mintToken(input: MintTokenInput): Promise<MintTokenOutput>;
+  seedSecret(input: SeedSecretInput): Promise<SecretVersionOutput>;
+  rotateSecret(input: RotateSecretInput): Promise<SecretVersionOutput>;
+  seedParameter(input: SeedParameterInput): Promise<{ version: number }>;
+  fault(input: FaultInput): Promise<{ pending: number }>;
+  clearFaults(input?: Empty): Promise<{ pending: number }>;
+  counts(input?: Empty): Promise<CallCounts>;
+  resetCounts(input?: Empty): Promise<CallCounts>;
+  stsSettings(input: StsSettingsInput): Promise<StsSettingsOutput>;
+  expireCredentials(input: ExpireCredentialsInput): Promise<{ expired: number }>;
+}
+
+/** The operation names. */
+export type AdminOperation = keyof EmulatorAdminApi;
+
+/** HTTP method and path of each operation; GET/DELETE take no body. */
+export const ADMIN_ROUTES: Readonly<Record<AdminOperation, readonly ['GET' | 'POST' | 'DELETE', string]>> = {
+  defineAccount: ['POST', `${ADMIN_PREFIX}/accounts`],
+  defineAccessKey: ['POST', `${ADMIN_PREFIX}/access-keys`],
+  defineOidcProvider: ['POST', `${ADMIN_PREFIX}/oidc-providers`],
+  defineRole: ['POST', `${ADMIN_PREFIX}/roles`],
+  trustIssuer: ['POST', `${ADMIN_PREFIX}/issuers`],
+  mintToken: ['POST', `${ADMIN_PREFIX}/tokens`],
+  seedSecret: ['POST', `${ADMIN_PREFIX}/secrets`],
+  rotateSecret: ['POST', `${ADMIN_PREFIX}/secrets/rotate`],
+  seedParameter: ['POST', `${ADMIN_PREFIX}/parameters`],
+  fault: ['POST', `${ADMIN_PREFIX}/faults`],
+  clearFaults: ['DELETE', `${ADMIN_PREFIX}/faults`],
+  counts: ['GET', `${ADMIN_PREFIX}/counts`],
+  resetCounts: ['DELETE', `${ADMIN_PREFIX}/counts`],
+  stsSettings: ['POST', `${ADMIN_PREFIX}/sts-settings`],
+  expireCredentials: ['POST', `${ADMIN_PREFIX}/credentials/expire`],
+};
+
+/** The admin API's error body: every problem with the input, each naming the field and what is accepted. */
+export interface AdminErrorBody {
+  error: string;
+  problems: string[];
+}

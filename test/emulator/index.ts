@@ -1,0 +1,127 @@
+/**
+ * The emulator's programmatic API for tests: `startEmulator()` starts a faithful local Alibaba
+ * Cloud (STS, KMS, OOS, RAM) over HTTPS on 127.0.0.1 and returns a handle with its address, CA
+ * and the typed admin operations. See docs/emulator.md.
+ *
+ * Clients trust the emulator by `NODE_EXTRA_CA_CERTS=<caFile>`, which Node reads only at process
+ * start, so SDK-using code runs in a child process started with it (or the test runner is).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, type Logger } from '../../common/log.ts';
+import { ADMIN_PREFIX } from './admin-api.ts';
+import { AdminService } from './admin-service.ts';
+import { CloudState } from './cloud-state.ts';
+import { createEmulatorHandler } from './server.ts';
+import { createEmulatorTls } from './tls.ts';
+
+export { EmulatorAdmin } from './admin-client.ts';
+export type * from './admin-api.ts';
+export type { CallCounts } from './call-counts.ts';
+export { accountTrustPolicy, allowPolicy, rrsaTrustPolicy, type PolicyDocument } from './policy.ts';
+
+/** Options for startEmulator. */
+export interface EmulatorOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** The default account: used when an admin call omits accountId. Default 1234567890123456. */
+  accountId?: string;
+  /** Region in KMS/OOS resource ARNs and HostIds. Default cn-hangzhou. */
+  region?: string;
+  /** Where to write the CA PEM; default a fresh temporary directory removed on close. */
+  caFile?: string;
+  /** Logger for request summaries (never secrets); default silent. */
+  logger?: Logger;
+  /** Clock (epoch ms) for token, credential and timestamp checks; default Date.now. */
+  now?: () => number;
+}
+
+/** A running emulator: address, trust material, admin operations, and close(). */
+export class Emulator extends AdminService {
+  /** `https://127.0.0.1:<port>` */
+  readonly url: string;
+  /** `127.0.0.1:<port>`: what SDK clients take as endpoint / stsEndpoint (host[:port], no scheme). */
+  readonly endpoint: string;
+  readonly port: number;
+  /** The CA PEM file to put in NODE_EXTRA_CA_CERTS. */
+  readonly caFile: string;
+  readonly caPem: string;
+  /** The emulator's own OIDC issuer URL (`<url>/__emulator/oidc`). */
+  readonly issuer: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** The emulated cloud, for white-box assertions in the emulator's own tests. */
+  readonly state: CloudState;
+  readonly #server: Server;
+  readonly #tempDir: string | undefined;
+
+  constructor(o: { server: Server; port: number; caFile: string; caPem: string; state: CloudState; tempDir: string | undefined }) {
+    super(o.state);
+    this.#server = o.server;
+    this.#tempDir = o.tempDir;
+    this.port = o.port;
+    this.endpoint = `127.0.0.1:${o.port}`;
+    this.url = `https://${this.endpoint}`;
+    this.caFile = o.caFile;
+    this.caPem = o.caPem;
+    this.state = o.state;
+    this.issuer = o.state.issuers.issuer;
+    this.accountId = o.state.defaultAccountId;
+    this.region = o.state.region;
+  }
+
+  /** `acs:ram::<accountId>:role/<name>` in the default (or given) account. */
+  roleArn(name: string, accountId = this.accountId): string {
+    return `acs:ram::${accountId}:role/${name}`;
+  }
+
+  /** `acs:ram::<accountId>:oidc-provider/<name>` in the default (or given) account. */
+  oidcProviderArn(name: string, accountId = this.accountId): string {
+    return `acs:ram::${accountId}:oidc-provider/${name}`;
+  }
+
+  /** Stops listening, drops open (keep-alive) connections, and removes the temporary CA directory. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    if (this.#tempDir !== undefined) await rm(this.#tempDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts the emulator. Steps:
+ * 1. generate the CA and serving certificate; write the CA PEM;
+ * 2. listen on 127.0.0.1 (the port decides the issuer URL);
+ * 3. build the cloud state and attach the request handler.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  // 1.
+  const tls = await createEmulatorTls();
+  const tempDir = options.caFile === undefined ? await mkdtemp(join(tmpdir(), 'ack-emulator-')) : undefined;
+  const caFile = options.caFile ?? join(tempDir as string, 'ca.pem');
+  await writeFile(caFile, tls.caPem, { mode: 0o644 });
+  // 2.
+  const server = createServer({ key: tls.keyPem, cert: tls.certPem });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  // 3.
+  const state = new CloudState({
+    region: options.region ?? 'cn-hangzhou',
+    defaultAccountId: options.accountId ?? '1234567890123456',
+    issuerUrl: `https://127.0.0.1:${port}${ADMIN_PREFIX}/oidc`,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  server.on('request', createEmulatorHandler(state, options.logger ?? createLogger({ name: 'emulator', level: 'silent' })));
+  return new Emulator({ server, port, caFile, caPem: tls.caPem, state, tempDir });
+}
