@@ -48,6 +48,8 @@ export interface DrainOptions {
   drainTimeoutMs?: number;
   /** Runs after the server closed (stop informers, the certificate watcher, ...). */
   cleanup?: () => void | Promise<void>;
+  /** How step 2 waits; tests pass a promise they resolve themselves instead of a real delay. */
+  wait?: (ms: number) => Promise<unknown>;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function drainAndClose(options: DrainOptions): Promise<void> {
   gate.close();
   logger.info({ delayMs }, 'shutting down: unready, still serving while endpoints converge');
   // 2.
-  if (delayMs > 0) await sleep(delayMs);
+  if (delayMs > 0) await (options.wait ?? sleep)(delayMs);
   // 3. + 4.
   logger.info('closing: no new connections; draining in-flight reviews');
   const abort = new AbortController();

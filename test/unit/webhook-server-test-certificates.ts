@@ -3,12 +3,12 @@
  * 127.0.0.1, generated in-process with @peculiar/x509 on WebCrypto (ECDSA P-256).
  */
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { webcrypto, type webcrypto as WebCrypto } from 'node:crypto';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -20,7 +20,7 @@ export interface TestPair {
   serial: string;
 }
 
-async function keyPem(key: CryptoKey): Promise<string> {
+async function keyPem(key: WebCrypto.CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
