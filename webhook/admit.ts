@@ -41,7 +41,8 @@ function assertPodShape(pod: V1Pod): void {
 
 /**
  * Decides one review. Steps: 1. should we act at all (tagged skip reasons)? 2. parse the
- * annotations; 3. decide the layout (init, classic or native agent); 4. check the pod against what
+ * annotations (a bad value falls back to its default so the later steps still run and the
+ * denial lists their problems too); 3. decide the layout (init, classic or native agent); 4. check the pod against what
  * will be added; 5. resolve ExternalSecrets and stores, check isolation, plan credentials;
  * 6. deny with every problem, or 7. build the config, the mutated pod and the patch. Anything
  * thrown becomes `errored` with the request uid.
@@ -60,7 +61,6 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     const serviceAccount = pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default';
     // 2.
     const parsed = parseAnnotations(pod, settings);
-    if (!parsed.ok) return denied(uid, denialMessage(pod, namespace, parsed.problems));
     const options = parsed.options;
     // 3.
     const layout = decideLayout(pod, options, settings);
@@ -69,7 +69,7 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     // 5.
     const plan = await buildCredentialPlan({ namespace, serviceAccountName: serviceAccount, externalSecretNames: options.externalSecrets, resolver, settings });
     // 6.
-    const problems = [...layout.problems, ...conflicts.problems, ...plan.problems];
+    const problems = [...parsed.problems, ...layout.problems, ...conflicts.problems, ...plan.problems];
     if (problems.length > 0) return denied(uid, denialMessage(pod, namespace, problems));
     // 7.
     const configJson = encodePodInjectorConfig({ namespace, serviceAccount, options, plan, settings });

@@ -87,8 +87,15 @@ export interface PodOptions {
   notify?: { http?: { url: string }; signal?: { container: string; signal: string } };
 }
 
-/** Tagged result: options, or every problem found. */
-export type ParsedAnnotations = { ok: true; options: PodOptions } | { ok: false; problems: string[] };
+/**
+ * The options (a bad value replaced by its default, so later checks can still run and report
+ * their own problems in the same denial) and every problem found; usable only when `problems` is
+ * empty.
+ */
+export interface ParsedAnnotations {
+  options: PodOptions;
+  problems: string[];
+}
 
 const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const NOTIFY_URL_RE = /^http:\/\/(127\.0\.0\.1|localhost)(?::(\d{1,5}))?(\/[^\s#]*)$/;
@@ -261,12 +268,11 @@ export function parseAnnotations(pod: V1Pod, settings: Settings): ParsedAnnotati
     p.push(`annotations ${Annotation.notifyUrl}/${Annotation.notifySignal}: need ${Annotation.mode}: "sidecar"; with "init-only" nothing refreshes the files, so there is nothing to notify about`);
   }
 
-  if (p.length > 0) return { ok: false, problems: p };
   const options: PodOptions = {
     externalSecrets, mode, refreshIntervalSeconds, mountPath, containers, resources, fileMode, skipInit,
     ...(fileGid === undefined ? {} : { fileGid }),
     ...(nativeSidecar === undefined ? {} : { nativeSidecar }),
     ...(notify === undefined ? {} : { notify }),
   };
-  return { ok: true, options };
+  return { options, problems: p };
 }
