@@ -1,0 +1,149 @@
+/**
+ * The rule engine: a pure function from fetched values to the file set of one ExternalSecret,
+ * with ack-secret-manager 0.6.x semantics (docs/rules.md). The shell around it (fetching with
+ * credentials, writing with the atomic writer, `render` with a values file) calls two functions:
+ *
+ * - `listFetches(es)` — what to fetch;
+ * - `applyRules(es, results)` — the files, plus one failure per entry that could not be applied.
+ *
+ * Output order follows upstream: `data[]` entries in order, then `dataProcess[]` entries in
+ * order; a later entry overwrites an earlier one's key (reference §2.1).
+ */
+import { ErrorCode, InjectorError, type ErrorCode as ErrorCodeType } from '../../common/errors.ts';
+import type { PlannedDataSource, PlannedExternalSecret } from '../config-schema.ts';
+import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from '../fetch-types.ts';
+import { applyExtract } from './extract.ts';
+import { runJmesPaths } from './jmes-path.ts';
+import { secretKeyProblem } from './secret-key.ts';
+
+export { isValidSecretKey, secretKeyProblem } from './secret-key.ts';
+
+/** One entry (or one produced key) that produced no file. `message` never contains a secret value. */
+export interface RuleFailure {
+  externalSecret: string;
+  /** The data/extract `key` of the failed entry, or the offending target key for an invalid key. */
+  key: string;
+  code: ErrorCodeType;
+  message: string;
+}
+
+/**
+ * The fetch a data source needs. OOS ignores versions and KMS endpoints (reference §2.6), so they
+ * are left out for `oos` and equal parameters share one fetch.
+ */
+export function fetchRequestFor(es: PlannedExternalSecret, source: PlannedDataSource): FetchRequest {
+  const r: FetchRequest = { provider: es.provider, key: source.key, profile: source.profile };
+  if (es.provider === 'kms') {
+    if (source.versionId !== undefined && source.versionId !== '') r.versionId = source.versionId;
+    if (source.versionStage !== undefined && source.versionStage !== '') r.versionStage = source.versionStage;
+    if (source.kmsEndpoint !== undefined && source.kmsEndpoint.trim() !== '') r.kmsEndpoint = source.kmsEndpoint.trim();
+  }
+  return r;
+}
+
+/** Every distinct fetch this ExternalSecret needs (data entries, then dataProcess.extract). */
+export function listFetches(es: PlannedExternalSecret): FetchRequest[] {
+  const seen = new Map<string, FetchRequest>();
+  const sources = [...es.data, ...es.dataProcess.flatMap((p) => (p.extract === undefined ? [] : [p.extract]))];
+  for (const s of sources) {
+    const r = fetchRequestFor(es, s);
+    const id = fetchId(r);
+    if (!seen.has(id)) seen.set(id, r);
+  }
+  return [...seen.values()];
+}
+
+const utf8 = new TextEncoder();
+
+/** The fetched value as text, or undefined for bytes that are not UTF-8 (binary secrets). */
+function asText(v: FetchedValue): string | undefined {
+  if (typeof v.data === 'string') return v.data;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(v.data);
+  } catch {
+    return undefined;
+  }
+}
+function asBytes(v: FetchedValue): Uint8Array {
+  return typeof v.data === 'string' ? utf8.encode(v.data) : v.data;
+}
+
+type Lookup = { ok: true; value: FetchedValue } | { ok: false; failure: Omit<RuleFailure, 'externalSecret'> };
+
+function lookup(es: PlannedExternalSecret, source: PlannedDataSource, results: FetchResults): Lookup {
+  const r = results.get(fetchId(fetchRequestFor(es, source)));
+  if (r === undefined) {
+    return { ok: false, failure: { key: source.key, code: ErrorCode.PROVIDER, message: `${es.provider} ${JSON.stringify(source.key)} was not fetched` } };
+  }
+  if (r instanceof InjectorError) return { ok: false, failure: { key: source.key, code: r.code, message: r.message } };
+  return { ok: true, value: r };
+}
+
+/** The keys one data entry produces (reference §2.1-§2.2). */
+function dataEntryFiles(source: PlannedDataSource, value: FetchedValue): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const name = source.name !== undefined && source.name !== '' ? source.name : source.key;
+  const paths = source.jmesPath ?? [];
+  if (paths.length > 0) {
+    const text = asText(value);
+    const outcomes = text === undefined ? undefined : runJmesPaths(text, paths, source.key);
+    for (const o of outcomes ?? []) if ('value' in o) files.set(o.key, utf8.encode(o.value));
+    if (files.size > 0) return files;
+  }
+  files.set(name, asBytes(value));
+  return files;
+}
+
+/**
+ * Applies the ExternalSecret's rules to fetched values. Pure: the same inputs give the same
+ * files. Steps:
+ * 1. each `data[]` entry: its fetch result (a failed fetch fails only that entry), then name /
+ *    jmesPath processing;
+ * 2. each `dataProcess[]` entry with an `extract`: decode, top-level keys, replaceRule, aliases;
+ * 3. keys that are not valid Secret keys are dropped and reported (they never reach the writer);
+ * 4. outputs merge in spec order, later entries overwriting earlier ones.
+ */
+export function applyRules(es: PlannedExternalSecret, results: FetchResults): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
+  const files = new Map<string, Uint8Array>();
+  const failures: RuleFailure[] = [];
+  const fail = (f: Omit<RuleFailure, 'externalSecret'>): void => { failures.push({ externalSecret: es.name, ...f }); };
+  const merge = (produced: Map<string, Uint8Array>, where: string, sourceKey: string): void => {
+    for (const [k, v] of produced) {
+      const problem = secretKeyProblem(k);
+      if (problem !== undefined) {
+        fail({ key: k, code: ErrorCode.RULE, message: `${where} (${JSON.stringify(sourceKey)}) produced key ${JSON.stringify(k)}, which is not written: ${problem}` });
+        continue;
+      }
+      files.set(k, v);
+    }
+  };
+  // 1. data[]
+  es.data.forEach((source, i) => {
+    const where = `data[${i}]`;
+    const got = lookup(es, source, results);
+    if (!got.ok) { fail({ ...got.failure, message: `${where}: ${got.failure.message}` }); return; }
+    merge(dataEntryFiles(source, got.value), where, source.key);
+  });
+  // 2. dataProcess[]
+  es.dataProcess.forEach((process, i) => {
+    const where = `dataProcess[${i}]`;
+    const source = process.extract;
+    if (source === undefined) return;
+    const got = lookup(es, source, results);
+    if (!got.ok) { fail({ ...got.failure, message: `${where}.extract: ${got.failure.message}` }); return; }
+    const text = asText(got.value);
+    if (text === undefined) {
+      fail({ key: source.key, code: ErrorCode.RULE, message: `${where}.extract: the value of ${JSON.stringify(source.key)} is binary (not UTF-8), so it cannot be parsed as JSON or YAML` });
+      return;
+    }
+    let produced: Map<string, string>;
+    try {
+      produced = applyExtract(text, process, where);
+    } catch (err) {
+      if (err instanceof InjectorError) { fail({ key: source.key, code: err.code, message: err.message }); return; }
+      throw err;
+    }
+    merge(new Map([...produced].map(([k, v]) => [k, utf8.encode(v)])), `${where}.extract`, source.key);
+  });
+  return { files, failures };
+}
