@@ -1,0 +1,267 @@
+// The admission decision end to end through admit(): skip reasons, idempotence, recorded patches,
+// native vs classic sidecars, Jobs, the generated containers, and failures that become `errored`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { admit } from '../../webhook/admit.ts';
+import type { AdmissionReview } from '../../webhook/admission-review.ts';
+import { applyPatch, type Operation } from '../../webhook/patch.ts';
+import type { Resolver } from '../../webhook/resolver.ts';
+import { shouldInject } from '../../webhook/should-inject.ts';
+import { parseInjectorConfig } from '../../injector/config-schema.ts';
+import * as f from '../fixtures/webhook-fixtures.ts';
+
+const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/admission/${name}`, import.meta.url), 'utf8'));
+
+/** Admits and applies the patch, returning the mutated pod (asserting the pod was allowed). */
+async function mutate(p: V1Pod, settingsOverrides: Record<string, unknown> = {}, objects = f.world()): Promise<{ pod: V1Pod; warnings: string[] }> {
+  const res = await admit(f.review(p), f.resolver(objects), f.settings(settingsOverrides));
+  assert.equal(res.allowed, true, res.status?.message);
+  return { pod: applyPatch(p, f.patchOf(res) as Operation[]), warnings: res.warnings ?? [] };
+}
+const names = (cs: V1Container[] | undefined): string[] => (cs ?? []).map((c) => c.name);
+const container = (p: V1Pod, name: string): V1Container | undefined => [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])].find((c) => c.name === name);
+
+test('requests the webhook leaves alone are allowed unchanged with the uid echoed', async (t) => {
+  const injected = f.pod({ annotations: { 'secret-injector.alibabacloud.com/status': 'injected' } });
+  const withOurContainer = f.pod({ spec: { containers: [{ name: 'app', image: 'x' }, { name: 'ack-secret-injector-agent', image: 'x' }] } });
+  const cases: { name: string; review: AdmissionReview; reason: string }[] = [
+    { name: 'pod without the inject label is not opted in', review: f.review({ ...f.pod(), metadata: { name: 'p', annotations: {} } }), reason: 'not-opted-in' },
+    { name: 'inject label "false" is not opted in', review: f.review(f.pod({ labels: { 'secret-injector.alibabacloud.com/inject': 'false' } })), reason: 'not-opted-in' },
+    { name: 'inject label "True" (wrong case) is not opted in', review: f.review(f.pod({ labels: { 'secret-injector.alibabacloud.com/inject': 'True' } })), reason: 'not-opted-in' },
+    { name: 'status injected means already injected (reinvocation)', review: f.review(injected), reason: 'already-injected' },
+    { name: 'an injector container already present means already injected', review: f.review(withOurContainer), reason: 'already-injected' },
+    { name: 'UPDATE of a pod is not a create', review: f.review(f.pod(), { operation: 'UPDATE' }), reason: 'not-create' },
+    { name: 'a Deployment is not a pod', review: f.review(f.pod(), { kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, resource: { group: 'apps', version: 'v1', resource: 'deployments' } }), reason: 'not-a-pod' },
+    { name: 'the pods/ephemeralcontainers subresource is not a pod create', review: f.review(f.pod(), { subResource: 'ephemeralcontainers' }), reason: 'not-a-pod' },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const decision = shouldInject(c.review.request!);
+      assert.deepEqual(decision.inject ? 'inject' : decision.reason, c.reason);
+      const res = await admit(c.review, f.resolver(), f.settings());
+      assert.deepEqual(res, { uid: UID, allowed: true });
+    });
+  }
+});
+
+test('admitting an already-mutated pod again is a no-op (idempotent under reinvocationPolicy IfNeeded)', async () => {
+  const { pod } = await mutate(f.pod());
+  const again = await admit(f.review(pod), f.resolver(), f.settings());
+  assert.deepEqual(again, { uid: UID, allowed: true });
+});
+
+test('recorded reviews produce exactly the recorded patch operations', async (t) => {
+  const cases = [
+    { name: 'classic sidecar: pod without volumes or init containers gets whole-array adds', file: 'classic-sidecar', settings: {} },
+    { name: 'native sidecar on 1.30: init and agent appended after the existing init container', file: 'native-sidecar', settings: { nativeSidecar: 'auto', serverVersion: 'v1.30.1-aliyun.1' } },
+    { name: 'init-only with mount-path and containers: only the selected container gets the mount', file: 'init-only', settings: {} },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const res = await admit(fixture(`${c.file}.review.json`) as AdmissionReview, f.resolver(), f.settings(c.settings));
+      assert.equal(res.uid, UID);
+      assert.equal(res.allowed, true);
+      assert.equal(res.patchType, 'JSONPatch');
+      assert.deepEqual(f.patchOf(res), fixture(`${c.file}.patch.json`));
+    });
+  }
+});
+
+test('the status annotation key is JSON-pointer escaped in the patch', async () => {
+  const res = await admit(f.review(f.pod()), f.resolver(), f.settings());
+  const op = f.patchOf(res).find((o) => o.path.startsWith('/metadata/annotations/'));
+  assert.deepEqual(op, { op: 'add', path: '/metadata/annotations/secret-injector.alibabacloud.com~1status', value: 'injected' });
+});
+
+test('native or classic sidecar follows settings, server version and the annotation', async (t) => {
+  const cases: { name: string; settings: Record<string, unknown>; annotations?: Record<string, string>; agent: 'classic' | 'native' }[] = [
+    { name: 'nativeSidecar never → classic', settings: { nativeSidecar: 'never', serverVersion: 'v1.31.0' }, agent: 'classic' },
+    { name: 'nativeSidecar always → native even without a version', settings: { nativeSidecar: 'always' }, agent: 'native' },
+    { name: 'auto on v1.28.5 → classic (sidecars not on by default before 1.29)', settings: { nativeSidecar: 'auto', serverVersion: 'v1.28.5' }, agent: 'classic' },
+    { name: 'auto on v1.29.0 → native', settings: { nativeSidecar: 'auto', serverVersion: 'v1.29.0' }, agent: 'native' },
+    { name: 'auto on v1.33.1-aliyun.1 → native', settings: { nativeSidecar: 'auto', serverVersion: 'v1.33.1-aliyun.1' }, agent: 'native' },
+    { name: 'auto without a known version → classic', settings: { nativeSidecar: 'auto' }, agent: 'classic' },
+    { name: 'annotation native-sidecar true overrides never', settings: { nativeSidecar: 'never' }, annotations: { 'secret-injector.alibabacloud.com/native-sidecar': 'true' }, agent: 'native' },
+    { name: 'annotation native-sidecar false overrides always', settings: { nativeSidecar: 'always' }, annotations: { 'secret-injector.alibabacloud.com/native-sidecar': 'false' }, agent: 'classic' },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const { pod } = await mutate(f.pod({ annotations: c.annotations ?? {} }), c.settings);
+      if (c.agent === 'native') {
+        assert.deepEqual(names(pod.spec?.initContainers), ['ack-secret-injector-init', 'ack-secret-injector-agent']);
+        assert.deepEqual(names(pod.spec?.containers), ['app']);
+        const agent = pod.spec?.initContainers?.[1];
+        assert.equal(agent?.restartPolicy, 'Always');
+        assert.deepEqual(agent?.startupProbe, { httpGet: { path: '/ready', port: 9488 }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 150 });
+      } else {
+        assert.deepEqual(names(pod.spec?.initContainers), ['ack-secret-injector-init']);
+        assert.deepEqual(names(pod.spec?.containers), ['app', 'ack-secret-injector-agent']);
+        assert.equal(pod.spec?.containers[1]?.restartPolicy, undefined);
+        assert.equal(pod.spec?.containers[1]?.startupProbe, undefined);
+      }
+    });
+  }
+});
+
+test('skip-init drops the init container only with a native sidecar', async (t) => {
+  await t.test('native sidecar with skip-init has only the agent', async () => {
+    const { pod } = await mutate(f.pod({ annotations: { 'secret-injector.alibabacloud.com/skip-init': 'true' } }), { nativeSidecar: 'always' });
+    assert.deepEqual(names(pod.spec?.initContainers), ['ack-secret-injector-agent']);
+  });
+  await t.test('classic sidecar with skip-init is denied naming both annotations', async () => {
+    const res = await admit(f.review(f.pod({ annotations: { 'secret-injector.alibabacloud.com/skip-init': 'true' } })), f.resolver(), f.settings());
+    assert.equal(res.allowed, false);
+    assert.match(res.status?.message ?? '', /skip-init: "true" needs the agent to run as a native sidecar.*native-sidecar/);
+  });
+});
+
+test('pods of Jobs never get a classic sidecar', async (t) => {
+  const owned = (kind: string, apiVersion: string) => ({ ownerReferences: [{ apiVersion, kind, name: 'nightly-28391', uid: 'u1', controller: true }] });
+  const cases: { name: string; metadata: Record<string, unknown>; settings: Record<string, unknown>; annotations?: Record<string, string>; init: string[]; containers: string[]; warning: boolean }[] = [
+    { name: 'Job pod without native sidecars → init-only with a warning', metadata: owned('Job', 'batch/v1'), settings: {}, init: ['ack-secret-injector-init'], containers: ['app'], warning: true },
+    { name: 'Job pod on 1.29+ → native sidecar', metadata: owned('Job', 'batch/v1'), settings: { nativeSidecar: 'auto', serverVersion: 'v1.29.2' }, init: ['ack-secret-injector-init', 'ack-secret-injector-agent'], containers: ['app'], warning: false },
+    { name: 'Job pod with native-sidecar false → init-only with a warning', metadata: owned('Job', 'batch/v1'), settings: { nativeSidecar: 'always' }, annotations: { 'secret-injector.alibabacloud.com/native-sidecar': 'false' }, init: ['ack-secret-injector-init'], containers: ['app'], warning: true },
+    { name: 'Job pod with mode init-only → init-only without a warning', metadata: owned('Job', 'batch/v1'), settings: {}, annotations: { 'secret-injector.alibabacloud.com/mode': 'init-only' }, init: ['ack-secret-injector-init'], containers: ['app'], warning: false },
+    { name: 'ReplicaSet pod keeps the classic sidecar', metadata: owned('ReplicaSet', 'apps/v1'), settings: {}, init: ['ack-secret-injector-init'], containers: ['app', 'ack-secret-injector-agent'], warning: false },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const { pod, warnings } = await mutate(f.pod({ metadata: c.metadata, annotations: c.annotations ?? {} }), c.settings);
+      assert.deepEqual(names(pod.spec?.initContainers), c.init);
+      assert.deepEqual(names(pod.spec?.containers), c.containers);
+      assert.equal(warnings.some((w) => /Job nightly-28391.*init-only/.test(w)), c.warning, JSON.stringify(warnings));
+    });
+  }
+});
+
+test('injected containers, volumes and mounts have the promised shape', async (t) => {
+  const p = f.pod({ spec: { containers: [{ name: 'app', image: 'a' }, { name: 'side', image: 'b' }] }, annotations: { 'secret-injector.alibabacloud.com/containers': 'app' } });
+  const { pod } = await mutate(p, { tokenAudience: 'sts.aliyuncs.com', tokenExpirationSeconds: 7200 });
+  const init = container(pod, 'ack-secret-injector-init');
+  const agent = container(pod, 'ack-secret-injector-agent');
+  await t.test('both injector containers run the CLI with their role', () => {
+    assert.deepEqual(init?.command, ['/nodejs/bin/node', '/app/dist/cli.mjs', 'init']);
+    assert.deepEqual(agent?.command, ['/nodejs/bin/node', '/app/dist/cli.mjs', 'agent']);
+  });
+  await t.test('securityContext is hardened', () => {
+    for (const c of [init, agent]) {
+      assert.deepEqual(c?.securityContext, {
+        runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+  });
+  await t.test('the token volume uses the audience and expiration from the settings', () => {
+    const token = pod.spec?.volumes?.find((v) => v.name === 'ack-secret-injector-token');
+    assert.deepEqual(token?.projected?.sources, [{ serviceAccountToken: { audience: 'sts.aliyuncs.com', expirationSeconds: 7200, path: 'token' } }]);
+    assert.deepEqual(pod.spec?.volumes?.find((v) => v.name === 'ack-secret-injector-files')?.emptyDir, { medium: 'Memory' });
+  });
+  await t.test('the token is mounted only into the injector containers', () => {
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      const mounted = (c.volumeMounts ?? []).some((m) => m.name === 'ack-secret-injector-token');
+      assert.equal(mounted, c.name.startsWith('ack-secret-injector-'), c.name);
+    }
+  });
+  await t.test('the tmpfs is read-write for the injector, read-only in the selected app container, absent elsewhere', () => {
+    const files = (c: V1Container | undefined) => c?.volumeMounts?.find((m) => m.name === 'ack-secret-injector-files');
+    assert.deepEqual(files(init), { name: 'ack-secret-injector-files', mountPath: '/var/run/secrets/alibabacloud' });
+    assert.deepEqual(files(container(pod, 'app')), { name: 'ack-secret-injector-files', mountPath: '/var/run/secrets/alibabacloud', readOnly: true });
+    assert.equal(files(container(pod, 'side')), undefined);
+  });
+  await t.test('the environment holds a valid injector config naming, not holding, the secrets', () => {
+    const env = init?.env?.find((e) => e.name === 'SECRET_INJECTOR_CONFIG')?.value;
+    const config = parseInjectorConfig(env);
+    assert.equal(config.tokenPath, '/var/run/secrets/ack-secret-injector/tokens/token');
+    assert.deepEqual(config.profiles, [{ id: 'pod-serviceaccount', kind: 'rrsa', roleArn: f.ROLE_ARN, oidcProviderArn: f.OIDC_ARN, roleSessionName: 'ack-secret-injector' }]);
+    assert.deepEqual(config.externalSecrets, [{ name: 'db', provider: 'kms', data: [{ key: 'shop/db-password', name: 'password', profile: 'pod-serviceaccount' }], dataProcess: [] }]);
+    assert.equal(agent?.env?.[0]?.value, env);
+  });
+  await t.test('default requests and limits are set', () => {
+    assert.deepEqual(agent?.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+  });
+});
+
+test('notify settings reach the config and the pod spec', async (t) => {
+  const withUid = { containers: [{ name: 'app', image: 'a', securityContext: { runAsUser: 1000 } }] };
+  await t.test('notify-signal shares the process namespace and runs the injector as the app user', async () => {
+    const { pod } = await mutate(f.pod({ spec: withUid, annotations: { 'secret-injector.alibabacloud.com/notify-signal': 'SIGHUP' } }));
+    assert.equal(pod.spec?.shareProcessNamespace, true);
+    const agent = container(pod, 'ack-secret-injector-agent');
+    assert.equal(agent?.securityContext?.runAsUser, 1000);
+    assert.equal(container(pod, 'ack-secret-injector-init')?.securityContext?.runAsUser, 1000);
+    const config = parseInjectorConfig(agent?.env?.[0]?.value);
+    assert.deepEqual(config.notify, { signal: { container: 'app', signal: 'SIGHUP' } });
+  });
+  await t.test('notify-url goes to the config without touching shareProcessNamespace', async () => {
+    const { pod } = await mutate(f.pod({ annotations: { 'secret-injector.alibabacloud.com/notify-url': 'http://127.0.0.1:8080/-/reload' } }));
+    assert.equal(pod.spec?.shareProcessNamespace, undefined);
+    assert.deepEqual(parseInjectorConfig(container(pod, 'ack-secret-injector-agent')?.env?.[0]?.value).notify, { http: { url: 'http://127.0.0.1:8080/-/reload' } });
+  });
+  const denials = [
+    { name: 'notify-signal to a container without runAsUser is denied', spec: {}, match: /runAsUser is not set/ },
+    { name: 'notify-signal to a root container is denied', spec: { containers: [{ name: 'app', image: 'a', securityContext: { runAsUser: 0 } }] }, match: /runAsUser is 0 \(root\)/ },
+    { name: 'notify-signal with shareProcessNamespace false is denied', spec: { ...withUid, shareProcessNamespace: false }, match: /shareProcessNamespace, but the pod sets it to false/ },
+  ];
+  for (const c of denials) {
+    await t.test(c.name, async () => {
+      const res = await admit(f.review(f.pod({ spec: c.spec, annotations: { 'secret-injector.alibabacloud.com/notify-signal': 'SIGHUP' } })), f.resolver(), f.settings());
+      assert.equal(res.allowed, false);
+      assert.match(res.status?.message ?? '', c.match);
+    });
+  }
+});
+
+test('the pod spec is checked against what the webhook adds', async (t) => {
+  const cases = [
+    { name: 'a container port equal to the health port is denied', spec: { containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 9488 }] }] }, match: /container "app" declares port 9488.*healthPort/ },
+    { name: 'a pod volume with the reserved prefix is denied', spec: { volumes: [{ name: 'ack-secret-injector-files', emptyDir: {} }] }, match: /reserved for the injector's volumes/ },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const res = await admit(f.review(f.pod({ spec: c.spec })), f.resolver(), f.settings());
+      assert.equal(res.allowed, false);
+      assert.equal(res.status?.code, 403);
+      assert.match(res.status?.message ?? '', c.match);
+    });
+  }
+});
+
+test('every problem of a pod is reported in one denial', async () => {
+  const p = f.pod({ annotations: {
+    'secret-injector.alibabacloud.com/external-secrets': 'db,missing',
+    'secret-injector.alibabacloud.com/mode': 'always',
+    'secret-injector.alibabacloud.com/refresh-interval': '5',
+    'secret-injector.alibabacloud.com/containers': 'app,ghost',
+  } });
+  const res = await admit(f.review(p), f.resolver(), f.settings());
+  assert.equal(res.allowed, false);
+  const message = res.status?.message ?? '';
+  assert.match(message, /^ack-secret-injector cannot inject pod shop\/web: 4 problems: \(1\)/);
+  for (const part of ['mode: invalid value "always"', 'refresh-interval: invalid value "5"', 'not in the pod: ghost', 'ExternalSecret shop/missing not found']) {
+    assert.ok(message.includes(part), `${part} missing from: ${message}`);
+  }
+});
+
+test('failures inside the core become errored responses that echo the uid', async (t) => {
+  const failing: Resolver = {
+    namespace: () => Promise.reject(new Error('cache not synced')),
+    serviceAccount: () => Promise.reject(new Error('cache not synced')),
+    externalSecret: () => Promise.reject(new Error('cache not synced')),
+    secretStore: () => Promise.reject(new Error('cache not synced')),
+    clusterSecretStore: () => Promise.reject(new Error('cache not synced')),
+  };
+  await t.test('a resolver failure', async () => {
+    const res = await admit(f.review(f.pod()), failing, f.settings());
+    assert.deepEqual(res, { uid: UID, allowed: false, status: { code: 500, reason: 'InternalError', message: 'ack-secret-injector internal error: cache not synced' } });
+  });
+  await t.test('a pod object without containers', async () => {
+    const res = await admit(f.review({ metadata: f.pod().metadata, spec: {} }), f.resolver(), f.settings());
+    assert.equal(res.uid, UID);
+    assert.equal(res.allowed, false);
+    assert.equal(res.status?.code, 500);
+    assert.match(res.status?.message ?? '', /E_INPUT: request.object is not a valid Pod: spec.containers/);
+  });
+});
