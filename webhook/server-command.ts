@@ -286,6 +286,7 @@ export async function run(argv: string[]): Promise<number> {
     metrics,
     tls,
     readiness: [{ name: 'caches-synced', ready: () => cache.hasSynced() }, gate],
+    shutdown: gate,
   });
   await app.listen({ port: options.port, host: options.host });
   logger.info({ port: options.port, host: options.host, certificates: options.certificates, nativeSidecar: settings.nativeSidecar, serverVersion: settings.serverVersion }, 'webhook serving');

@@ -65,6 +65,8 @@ export interface AppDeps {
   tls?: TlsReloader;
   /** The admission core; defaults to webhook/admit.ts. */
   admit?: AdmitFunction;
+  /** Shutdown state (server-shutdown.ts ShutdownGate): once closing, responses carry `Connection: close`. */
+  shutdown?: { readonly closing: boolean };
   bodyLimitBytes?: number;
 }
 
@@ -124,6 +126,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(deps.tls === undefined ? {} : { https: material === undefined ? {} : { cert: material.cert, key: material.key } }),
   }) as unknown as FastifyInstance;
   if (deps.tls !== undefined) deps.tls.attach(app.server as unknown as HttpsServer);
+
+  // Once shutdown begins (the drain delay) or the server closes, every response asks the client
+  // to drop the connection, so the API server's next call opens a new one (to a replica that
+  // stays) instead of reusing ours, and close() is not left waiting on kept-alive sockets.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing || deps.shutdown?.closing === true) reply.header('connection', 'close');
+    return payload;
+  });
 
   const sendInvalid = (reply: FastifyReply, status: number, code: string, message: string, uid: string | undefined): FastifyReply => {
     metrics.admissions.inc({ result: AdmissionResult.INVALID, namespace: '' });
