@@ -289,7 +289,8 @@ export async function run(argv: string[]): Promise<number> {
     shutdown: gate,
   });
   await app.listen({ port: options.port, host: options.host });
-  logger.info({ port: options.port, host: options.host, certificates: options.certificates, nativeSidecar: settings.nativeSidecar, serverVersion: settings.serverVersion }, 'webhook serving');
+  const bound = app.server.address();
+  logger.info({ port: typeof bound === 'object' && bound !== null ? bound.port : options.port, host: options.host, certificates: options.certificates, nativeSidecar: settings.nativeSidecar, serverVersion: settings.serverVersion }, 'webhook serving');
 
   // 5.
   await stopped;

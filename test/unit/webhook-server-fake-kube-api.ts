@@ -46,6 +46,8 @@ export class FakeKubeApi {
   /** Names (`resource/ns/name`) whose direct GET answers 500. */
   readonly failingGets = new Set<string>();
   crdsInstalled = true;
+  /** What `GET /version` reports. */
+  gitVersion = 'v1.30.2';
   /** Every request as `METHOD path?query`. */
   readonly requests: string[] = [];
   #server: Server;
@@ -102,13 +104,17 @@ export class FakeKubeApi {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const r = route(url.pathname);
     const send = (code: number, body: unknown): void => {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
     const status = (code: number, reason: string, message: string): void =>
       send(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code });
+    if (url.pathname === '/version') {
+      const [major, minor] = this.gitVersion.replace(/^v/, '').split('.');
+      return send(200, { major, minor, gitVersion: this.gitVersion, platform: 'linux/amd64' });
+    }
+    const r = route(url.pathname);
     if (r === undefined || req.method !== 'GET') return status(404, 'NotFound', `no route ${url.pathname}`);
     if (r.crd && !this.crdsInstalled) return status(404, 'NotFound', 'the server could not find the requested resource');
     if (r.name === undefined && url.searchParams.get('watch') === 'true') {
