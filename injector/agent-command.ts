@@ -1,0 +1,105 @@
+/**
+ * `ack-secret-injector agent`: the refreshing sidecar. Serves health, readiness and metrics;
+ * refreshes every interval (injector/agent-loop.ts); keeps the last good files of anything that
+ * fails; tells the app about changes (config.notify); on SIGTERM finishes the current write and
+ * exits 0.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ErrorCode, InjectorError } from '../common/errors.ts';
+import { runAgentLoop } from './agent-loop.ts';
+import { cleanLeftovers } from './atomic-writer.ts';
+import { findContainerMainPids } from './container-process.ts';
+import { readCurrentFiles } from './current-files.ts';
+import { folderWriter } from './folder-writer.ts';
+import { startHealthServer } from './health-server.ts';
+import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.ts';
+import { decideNotify, deliverNotify, NOTIFY_RETRY_POLICY } from './notify.ts';
+import { refreshOnce, type FileSet } from './refresh.ts';
+
+const USAGE = `Usage: ack-secret-injector agent [--health-address ADDR]
+
+Keeps the files of the injector config (env SECRET_INJECTOR_CONFIG) fresh at its refresh
+interval. Serves /healthz, /ready and /metrics on config.healthPort.
+
+  --health-address ADDR   address to listen on (default 0.0.0.0: the kubelet probes the pod IP)
+`;
+
+/** Where health listens unless told otherwise; see injector/health-server.ts for why not loopback. */
+export const DEFAULT_HEALTH_ADDRESS = '0.0.0.0';
+
+function parseFlags(argv: string[]): { healthAddress: string } | 'help' {
+  const { values } = parseArgs({ args: argv, options: { 'health-address': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  if (values.help === true) return 'help';
+  const healthAddress = values['health-address'] ?? DEFAULT_HEALTH_ADDRESS;
+  if (!/^(\d{1,3}(\.\d{1,3}){3}|::|::1|localhost)$/.test(healthAddress)) {
+    throw new InjectorError(ErrorCode.CONFIG, `--health-address: expected an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(healthAddress)}`);
+  }
+  return { healthAddress };
+}
+
+/**
+ * Runs the agent with a built runtime until `signal` aborts.
+ * 1. Start the health server (not ready yet).
+ * 2. Clean writer leftovers and seed the last good state from the folders on disk (init's files).
+ * 3. Loop: refresh; after each, update readiness/metrics, log, and notify on change.
+ * 4. On abort: close the health server; exit 0.
+ */
+export async function runAgent(rt: InjectorRuntime, healthAddress: string, signal: AbortSignal): Promise<number> {
+  const { config, logger, metrics } = rt;
+  // 1.
+  const health = await startHealthServer({ address: healthAddress, port: config.healthPort, registry: metrics.registry });
+  logger.info({ address: healthAddress, port: health.port }, 'health server listening');
+  try {
+    // 2.
+    const lastGood = new Map<string, FileSet>();
+    for (const es of config.externalSecrets) {
+      const dir = join(config.mountPath, es.name);
+      await cleanLeftovers(dir);
+      const current = await readCurrentFiles(dir);
+      if (current !== undefined) lastGood.set(es.name, current);
+    }
+    const write = folderWriter(config);
+    // 3.
+    const { refreshes } = await runAgentLoop({
+      intervalMs: config.refreshIntervalSeconds * 1000,
+      signal,
+      refresh: () => refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal }, lastGood),
+      afterRefresh: async (outcome, first) => {
+        const result = outcome.clean ? 'success' : outcome.changed.length > 0 || outcome.kept.length < config.externalSecrets.length ? 'partial' : 'failure';
+        metrics.refreshes.inc({ result });
+        if (outcome.complete) health.setReady();
+        if (outcome.clean) metrics.lastSuccess.setToCurrentTime();
+        logger.info({ result, changed: outcome.changed, kept: outcome.kept, failures: outcome.failures.length }, 'refresh done');
+        const decision = decideNotify(config.notify, outcome.changed, first);
+        if (decision.notify && config.notify !== undefined) {
+          await deliverNotify(config.notify, decision.changed, {
+            logger, metrics, fetch: globalThis.fetch, kill: (pid, sig) => process.kill(pid, sig), findPids: (c) => findContainerMainPids(c), retryPolicy: NOTIFY_RETRY_POLICY, signal,
+          });
+        }
+      },
+    });
+    logger.info({ refreshes }, 'agent stopping (SIGTERM); the last files stay in place');
+    return 0;
+  } finally {
+    // 4.
+    await health.close();
+  }
+}
+
+/** CLI entry: `ack-secret-injector agent [flags]`. */
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv);
+  if (flags === 'help') { process.stdout.write(USAGE); return 0; }
+  const rt = buildInjectorRuntime('agent', process.env);
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    return await runAgent(rt, flags.healthAddress, ac.signal);
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Everything `init` and `agent` share, built once at start from the environment: the validated
+ * config, the logger, resolved endpoints, one credential source per profile (so one STS exchange
+ * serves every secret of a profile), the KMS/OOS clients, the rate limiter and the metrics.
+ * A bad config or endpoint fails here, before any cloud call, with every problem listed.
+ */
+import type { Logger } from 'pino';
+import { ErrorCode, InjectorError } from '../common/errors.ts';
+import { createLogger } from '../common/log.ts';
+import { parseInjectorConfig, type InjectorConfig } from './config-schema.ts';
+import { buildCredentialSource, type CredentialSource, type StsApi } from './credentials.ts';
+import { resolveKmsEndpoint, resolveOosEndpoint, resolveStsEndpoint, type ResolvedEndpoint } from './endpoints.ts';
+import { readEnvironment, TEST_LOOPBACK_ENDPOINT_ENV, type InjectorEnvironment } from './environment.ts';
+import type { FetchOne } from './fetch-cycle.ts';
+import { createInjectorMetrics, type InjectorMetrics } from './injector-metrics.ts';
+import { KmsClient } from './kms-client.ts';
+import { OosClient } from './oos-client.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
+import { StsClient } from './sts-client.ts';
+
+/** The injector's shared, long-lived parts. */
+export interface InjectorRuntime {
+  config: Readonly<InjectorConfig>;
+  environment: Readonly<InjectorEnvironment>;
+  logger: Logger;
+  metrics: InjectorMetrics;
+  limiter: RateLimiter;
+  fetchOne: FetchOne;
+  /** Credential source per profile id. */
+  credentials: ReadonlyMap<string, CredentialSource>;
+}
+
+/** Optional replacements, for tests of the shell that must not reach a network. */
+export interface RuntimeOverrides {
+  sts?: StsApi;
+  logDestination?: Parameters<typeof createLogger>[1];
+}
+
+/**
+ * Builds the runtime from `env` (normally `process.env`).
+ * 1. Read and validate the environment and the config (E_CONFIG lists every problem).
+ * 2. Resolve and validate the STS/OOS endpoints, and every KMS endpoint the entries name, now:
+ *    a bad `kmsEndpoint` fails at start, not at the first refresh.
+ * 3. Build one credential source per profile and the KMS/OOS clients on top of them.
+ */
+export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Record<string, string | undefined>>, overrides: RuntimeOverrides = {}): InjectorRuntime {
+  // 1.
+  const environment = readEnvironment(env);
+  const config = parseInjectorConfig(environment.configText);
+  const logger = createLogger({ name: `ack-secret-injector-${name}`, level: environment.logLevel }, overrides.logDestination);
+  // 2.
+  const problems: string[] = [];
+  const attempt = <T>(f: () => T): T | undefined => {
+    try { return f(); } catch (err) {
+      if (err instanceof InjectorError) { problems.push(err.message); return undefined; }
+      throw err;
+    }
+  };
+  const sts = attempt(() => resolveStsEndpoint(config, environment));
+  const oos = attempt(() => resolveOosEndpoint(config, environment));
+  const kmsEndpoints = new Map<string, ResolvedEndpoint>();
+  const entryEndpoints = new Set<string | undefined>([undefined]);
+  for (const es of config.externalSecrets) {
+    for (const d of [...es.data, ...es.dataProcess.flatMap((p) => (p.extract === undefined ? [] : [p.extract]))]) entryEndpoints.add(d.kmsEndpoint);
+  }
+  for (const e of entryEndpoints) {
+    const r = attempt(() => resolveKmsEndpoint(e, config, environment));
+    if (r !== undefined) kmsEndpoints.set(e ?? '', r);
+  }
+  if (problems.length > 0 || sts === undefined || oos === undefined) {
+    throw new InjectorError(ErrorCode.CONFIG, `invalid endpoints:\n  - ${[...new Set(problems)].join('\n  - ')}`);
+  }
+  if (environment.testLoopbackEndpoint !== undefined) {
+    logger.warn({ redirect: environment.testLoopbackEndpoint }, `${TEST_LOOPBACK_ENDPOINT_ENV} is set: every cloud call goes to a local test emulator`);
+  }
+  // 3.
+  const stsApi = overrides.sts ?? new StsClient(sts);
+  const credentials = new Map<string, CredentialSource>();
+  for (const profile of config.profiles) {
+    credentials.set(profile.id, buildCredentialSource(profile, {
+      sts: stsApi,
+      tokenPath: config.tokenPath,
+      onStaleServe: (id, err) => logger.warn({ profile: id, err: err instanceof Error ? err.message : String(err) }, 'STS refresh failed; still using the unexpired credentials'),
+    }));
+  }
+  const sourceFor = (id: string): CredentialSource => {
+    const s = credentials.get(id);
+    if (s === undefined) throw new InjectorError(ErrorCode.CONFIG, `unknown credential profile ${JSON.stringify(id)}`);
+    return s;
+  };
+  const kms = new KmsClient(sourceFor, (entry) => {
+    const r = kmsEndpoints.get(entry ?? '') ?? kmsEndpoints.get('');
+    if (r === undefined) throw new InjectorError(ErrorCode.CONFIG, `KMS endpoint ${JSON.stringify(entry)} was not resolved at start`);
+    return r;
+  });
+  const oosClient = new OosClient(sourceFor, oos, config.region);
+  const fetchOne: FetchOne = (request) => (request.provider === 'kms' ? kms.getSecretValue(request) : oosClient.getSecretParameter(request));
+  logger.info({
+    region: config.region,
+    endpoints: { sts: `${sts.host} (${sts.source})`, oos: `${oos.host} (${oos.source})`, kms: [...kmsEndpoints.values()].map((k) => `${k.host} (${k.source})`) },
+    profiles: config.profiles.map((p) => ({ id: p.id, kind: p.kind, chained: p.remoteRoleArn !== undefined })),
+    externalSecrets: config.externalSecrets.map((es) => es.name),
+  }, 'injector starting');
+  return { config, environment, logger, metrics: createInjectorMetrics(), limiter: new RateLimiter(DEFAULT_RATE_LIMIT), fetchOne, credentials };
+}
