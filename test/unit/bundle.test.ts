@@ -1,0 +1,157 @@
+/**
+ * The image's entry points, tested without the source tree: build the esbuild bundles into a
+ * temp folder, copy them to another temp folder outside the repository (as the Dockerfile copies
+ * dist/ into a distroless image with no node_modules), and run the commands from there.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pkg from '../../package.json' with { type: 'json' };
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: cwd } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+interface Metafile {
+  outputs: Record<string, { bytes: number; inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string }> }>;
+}
+
+/** Every output statically reachable from `start` (import statements only; `import()` stays lazy). */
+function staticClosure(meta: Metafile, start: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [start];
+  while (stack.length > 0) {
+    const file = stack.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const imp of meta.outputs[file]?.imports ?? []) {
+      if (imp.kind === 'import-statement' && meta.outputs[imp.path] !== undefined) stack.push(imp.path);
+    }
+  }
+  return seen;
+}
+
+function inputsOf(meta: Metafile, outputs: Set<string>): string[] {
+  return [...outputs].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+}
+
+const MANIFESTS = `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: team-a, annotations: {ack.alibabacloud.com/role-arn: "acs:ram::1234567890:role/app"}}
+---
+apiVersion: alibabacloud.com/v1alpha1
+kind: ExternalSecret
+metadata: {name: db, namespace: team-a}
+spec:
+  data:
+  - {key: db-password, name: password}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: team-a
+  labels: {secret-injector.alibabacloud.com/inject: "true"}
+  annotations: {secret-injector.alibabacloud.com/external-secrets: db}
+spec:
+  serviceAccountName: app
+  containers: [{name: web, image: "nginx:1.27"}]
+`;
+
+describe('the esbuild bundles outside the source tree', () => {
+  let work: string;
+  let dist: string;
+  let meta: Metafile;
+  let buildOutput: Run;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bundle-test-'));
+    // 1. Build with the project's script, as `npm run build` does in the image's builder stage.
+    buildOutput = await run(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), '--outdir', join(work, 'build'), '--metafile', join(work, 'meta.json')], ROOT);
+    assert.equal(buildOutput.code, 0, buildOutput.stderr);
+    meta = JSON.parse(await readFile(join(work, 'meta.json'), 'utf8')) as Metafile;
+    // Metafile paths are relative to the repository root; key them by absolute path.
+    meta.outputs = Object.fromEntries(
+      Object.entries(meta.outputs).map(([file, info]) => [resolve(ROOT, file), { ...info, imports: info.imports.map((i) => ({ ...i, path: resolve(ROOT, i.path) })) }]),
+    );
+    // 2. Copy only dist/ to a folder with no package.json or node_modules anywhere above it.
+    dist = join(work, 'image', 'app', 'dist');
+    await cp(join(work, 'build'), dist, { recursive: true });
+    await mkdir(join(work, 'cwd'));
+    await writeFile(join(work, 'cwd', 'manifests.yaml'), MANIFESTS);
+    await writeFile(join(work, 'cwd', 'settings.yaml'), 'image: registry.example.com/ack-secret-injector:0.1.0\nregion: cn-hangzhou\naccountId: "1234567890"\nclusterId: c0ffee\nnativeSidecar: never\n');
+  });
+  after(async () => rm(work, { recursive: true, force: true }));
+
+  it('prints the size of every bundle and the total', () => {
+    assert.match(buildOutput.stdout, /^\s+cli\.mjs\s+[\d.]+ KiB$/m);
+    assert.match(buildOutput.stdout, /^\s+chunks\/\S+\.mjs\s+[\d.]+ KiB$/m);
+    assert.match(buildOutput.stdout, /^\s+total\s+[\d.]+ KiB$/m);
+  });
+
+  it('keeps fastify, the Kubernetes client and the Alibaba Cloud SDK out of what cli.mjs loads at start', () => {
+    const inputs = inputsOf(meta, staticClosure(meta, join(work, 'build', 'cli.mjs')));
+    assert.ok(inputs.some((i) => i === 'cli/main.ts'), 'the CLI table is in the entry');
+    for (const heavy of ['node_modules/fastify/', 'node_modules/@kubernetes/client-node/', 'node_modules/@alicloud/']) {
+      assert.deepEqual(inputs.filter((i) => i.startsWith(heavy)), [], `${heavy} loaded at start`);
+    }
+  });
+
+  it('keeps fastify and the Kubernetes client out of the init command', () => {
+    const initChunk = Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).includes('injector/init-command.ts'));
+    assert.ok(initChunk !== undefined, 'init-command.ts is bundled');
+    const closure = staticClosure(meta, initChunk);
+    closure.add(join(work, 'build', 'cli.mjs'));
+    const inputs = inputsOf(meta, closure);
+    for (const heavy of ['node_modules/fastify/', 'node_modules/@kubernetes/client-node/']) {
+      assert.deepEqual(inputs.filter((i) => i.startsWith(heavy)), [], `${heavy} loaded by init`);
+    }
+  });
+
+  const cases: Array<{ name: string; args: string[]; code: number; stdout?: RegExp; check?: (r: Run) => void }> = [
+    { name: '--version prints the package version', args: ['--version'], code: 0, check: (r) => assert.equal(r.stdout, `${pkg.version}\n`) },
+    { name: '--help lists every command', args: ['--help'], code: 0, stdout: /webhook[\s\S]*mutate[\s\S]*init[\s\S]*agent[\s\S]*render/ },
+    { name: 'webhook --help loads the server command from its chunk', args: ['webhook', '--help'], code: 0, stdout: /Usage: ack-secret-injector webhook --settings FILE --tls-dir DIR/ },
+    { name: 'an unknown command exits 2', args: ['frobnicate'], code: 2 },
+    {
+      name: 'mutate injects the init container into a pod from manifest files',
+      args: ['mutate', '-f', 'manifests.yaml', '--settings', 'settings.yaml', '-o', 'json'],
+      code: 0,
+      check: (r) => {
+        const mutated = JSON.parse(r.stdout) as { spec: { initContainers?: Array<{ name: string; command?: string[] }> }; metadata: { annotations: Record<string, string> } };
+        const init = mutated.spec.initContainers?.find((c) => c.name === 'ack-secret-injector-init');
+        assert.ok(init !== undefined, r.stdout);
+        assert.deepEqual(init.command?.slice(0, 2), ['/nodejs/bin/node', '/app/dist/cli.mjs'], 'the image layout contract');
+        assert.equal(mutated.metadata.annotations['secret-injector.alibabacloud.com/status'], 'injected');
+      },
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.name, async () => {
+      const r = await run(process.execPath, [join(dist, 'cli.mjs'), ...tc.args], join(work, 'cwd'));
+      assert.equal(r.code, tc.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      if (tc.stdout !== undefined) assert.match(r.stdout, tc.stdout);
+      tc.check?.(r);
+    });
+  }
+});
