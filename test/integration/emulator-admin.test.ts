@@ -132,3 +132,44 @@ describe('npm run emulator (test/emulator/main.ts)', () => {
     assert.match(stderr, /--seed: "prod" is invalid \(accepted: demo\)/);
   });
 });
+
+describe('emulator logs', () => {
+  test('a full RRSA → KMS/OOS run, with failures, logs no secret value, token or key', async () => {
+    const { createLogger } = await import('../../common/log.ts');
+    const { allowPolicy, rrsaTrustPolicy } = await import('../emulator/index.ts');
+    const { runSdkProbe } = await import('../emulator/sdk-probe-runner.ts');
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const lines: string[] = [];
+    const emu = await startEmulator({ logger: createLogger({ name: 'emulator', level: 'debug' }, { write: (l: string) => void lines.push(l) }) });
+    const dir = await mkdtemp(join(tmpdir(), 'emu-logs-'));
+    try {
+      const providerArn = (await emu.defineOidcProvider({ name: 'p', issuerUrl: emu.issuer })).arn;
+      const roleArn = (await emu.defineRole({ name: 'r', trustPolicy: rrsaTrustPolicy({ providerArn, subject: 'system:serviceaccount:ns:sa' }), policies: [allowPolicy('*', '*')] })).arn;
+      await emu.seedSecret({ name: 's', value: 'log-scan-secret-value-1' });
+      await emu.seedParameter({ name: 'p', value: 'log-scan-param-value-2' });
+      const { token } = await emu.mintToken({ namespace: 'ns', serviceAccount: 'sa' });
+      await writeFile(join(dir, 'token'), token);
+      await emu.fault({ action: 'GetSecretValue', kind: 'error' });
+      const r = await runSdkProbe(emu, [
+        { op: 'oidc', roleArn, oidcProviderArn: providerArn, tokenFile: join(dir, 'token') },
+        { op: 'getCredential' },
+        { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 's' } },
+        { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 's' } },
+        { op: 'call', action: 'GetSecretParameter', version: '2019-06-01', query: { Name: 'p', WithDecryption: 'true' } },
+        { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 's' }, tamperSecret: true },
+      ]);
+      const cred = (r[1] as { ok: Record<string, string> }).ok;
+      assert.ok('ok' in (r[3] as object) && 'ok' in (r[4] as object), JSON.stringify(r));
+      assert.equal(lines.length, 5, `expected one log line per cloud request, got ${lines.length}`);
+      const all = lines.join('');
+      for (const needle of ['log-scan-secret-value-1', 'log-scan-param-value-2', token, token.split('.')[2] as string, cred['accessKeySecret'] as string, cred['securityToken'] as string]) {
+        assert.equal(all.includes(needle), false, `log contains a sensitive value (${needle.slice(0, 6)}…)`);
+      }
+    } finally {
+      await emu.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
