@@ -121,7 +121,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseSettings(doc: unknown): Readonly<Settings> {
   const p: string[] = [];
   if (!isObject(doc)) {
-    throw new InjectorError(ErrorCode.CONFIG, `settings: expected a mapping of setting names to values, got ${JSON.stringify(doc)}`);
+    throw new InjectorError(ErrorCode.CONFIG, `settings: expected a mapping of setting names to values, got ${Array.isArray(doc) ? 'a list' : doc === null ? 'null' : typeof doc}`);
   }
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key)) p.push(`settings.${key}: unknown setting; known settings are ${[...KNOWN_KEYS].join(', ')}`);

@@ -43,7 +43,7 @@ test('good settings are accepted', async (t) => {
 
 test('bad settings fail with E_CONFIG naming the setting, the value and what is accepted', async (t) => {
   const cases: { name: string; doc: unknown; problem: RegExp }[] = [
-    { name: 'not a mapping', doc: ['image'], problem: /settings: expected a mapping/ },
+    { name: 'not a mapping', doc: ['image'], problem: /settings: expected a mapping of setting names to values, got a list/ },
     { name: 'image missing', doc: { region: MIN.region, oidcProviderArn: MIN.oidcProviderArn }, problem: /settings.image: required/ },
     { name: 'region malformed', doc: { ...MIN, region: 'Hangzhou' }, problem: /settings.region: invalid value "Hangzhou"; expected an Alibaba Cloud region id/ },
     { name: 'no OIDC provider and no account/cluster', doc: { image: MIN.image, region: MIN.region }, problem: /settings.oidcProviderArn: required unless both accountId and clusterId are set/ },
