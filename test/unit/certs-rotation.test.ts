@@ -114,6 +114,13 @@ describe('certs/rotation: planning table', async () => {
     assert.deepEqual(pruned.state.retainUntil, {});
   });
 
+  it('IPv4 and compressed IPv6 SANs are recognised in the issued certificate, so they never cause a renewal loop', async () => {
+    const policy: RotationPolicy = { ...POLICY, ipAddresses: ['fd00::abc', '10.0.0.1', '2001:db8:0:0:1::1'] };
+    const issued = await rotate(null, policy, at(0));
+    assert.deepEqual(parseCertificatePem(issued.state.servingCertPem).ipAddresses, ['FD00:0:0:0:0:0:0:ABC', '10.0.0.1', '2001:DB8:0:0:1:0:0:1']);
+    assert.equal(planRotation(issued.state, policy, at(1)).action, RotationAction.KEEP);
+  });
+
   it('an expired foreign CA with no retain record is dropped while the current one stays', async () => {
     const stale = await generateCertificateAuthority({ commonName: 'stale', now: at(-400), lifetimeMs: 365 * DAY });
     const state: CertificateState = { ...h.created.state, caBundlePem: h.created.state.caBundlePem + stale.certPem, retainUntil: {} };
