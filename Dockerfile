@@ -13,7 +13,6 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY bin ./bin
 COPY cli ./cli
 COPY common ./common
 COPY webhook ./webhook

@@ -55,6 +55,14 @@ function inputsOf(meta: Metafile, outputs: Set<string>): string[] {
   return [...outputs].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
 }
 
+const EXTERNAL_SECRET = `apiVersion: alibabacloud.com/v1alpha1
+kind: ExternalSecret
+metadata: {name: db, namespace: team-a}
+spec:
+  dataProcess:
+  - extract: {key: db-credentials}
+`;
+
 const MANIFESTS = `apiVersion: v1
 kind: ServiceAccount
 metadata: {name: app, namespace: team-a, annotations: {ack.alibabacloud.com/role-arn: "acs:ram::1234567890:role/app"}}
@@ -99,6 +107,8 @@ describe('the esbuild bundles outside the source tree', () => {
     await cp(join(work, 'build'), dist, { recursive: true });
     await mkdir(join(work, 'cwd'));
     await writeFile(join(work, 'cwd', 'manifests.yaml'), MANIFESTS);
+    await writeFile(join(work, 'cwd', 'external-secret.yaml'), EXTERNAL_SECRET);
+    await writeFile(join(work, 'cwd', 'values.json'), JSON.stringify({ kms: { 'db-credentials': JSON.stringify({ username: 'app', password: 'render-s3cret' }) } }));
     await writeFile(join(work, 'cwd', 'settings.yaml'), 'image: registry.example.com/ack-secret-injector:0.1.0\nregion: cn-hangzhou\naccountId: "1234567890"\nclusterId: c0ffee\nnativeSidecar: never\n');
   });
   after(async () => rm(work, { recursive: true, force: true }));
@@ -145,6 +155,14 @@ describe('the esbuild bundles outside the source tree', () => {
         assert.equal(mutated.metadata.annotations['secret-injector.alibabacloud.com/status'], 'injected');
       },
     },
+    {
+      name: 'render writes the files an ExternalSecret yields for values from a file',
+      args: ['render', '-f', 'external-secret.yaml', '--values', 'values.json', '--out', 'out'],
+      code: 0,
+      check: (r) => {
+        assert.ok(!r.stdout.includes('render-s3cret') && !r.stderr.includes('render-s3cret'), 'render never prints a value');
+      },
+    },
   ];
   for (const tc of cases) {
     it(tc.name, async () => {
@@ -154,4 +172,11 @@ describe('the esbuild bundles outside the source tree', () => {
       tc.check?.(r);
     });
   }
+
+  it('render produced <out>/<ExternalSecret name>/<key> files through the kubelet ..data layout', async () => {
+    const out = join(work, 'cwd', 'out', 'db');
+    assert.equal(await readFile(join(out, 'username'), 'utf8'), 'app');
+    assert.equal(await readFile(join(out, 'password'), 'utf8'), 'render-s3cret');
+    assert.equal(await readFile(join(out, '..data', 'password'), 'utf8'), 'render-s3cret');
+  });
 });
