@@ -10,22 +10,39 @@ import type { PolicyDocument } from './policy.ts';
 /** The path prefix of the admin API; no Alibaba Cloud SDK sends requests under it. */
 export const ADMIN_PREFIX = '/__emulator';
 
+/** Input of defineAccount: the numeric account id (uid). */
 export interface DefineAccountInput { accountId: string }
+/** Input of defineAccessKey: a RAM user (or root) AccessKey for signed calls and AssumeRole. */
 export interface DefineAccessKeyInput { accountId?: string; /** Omit for an account root key. */ userName?: string; policies?: PolicyDocument[] }
+/** The new AccessKey pair; test-only credentials of the emulator. */
 export interface DefineAccessKeyOutput { accessKeyId: string; accessKeySecret: string; principalArn: string }
+/** Input of defineOidcProvider: a RAM OIDC identity provider (reference §1.1). */
 export interface DefineOidcProviderInput { accountId?: string; name: string; issuerUrl: string; /** Default ["sts.aliyuncs.com"]. */ clientIds?: string[] }
+/** Input of defineRole: a RAM role with its trust and permission policies. */
 export interface DefineRoleInput { accountId?: string; name: string; trustPolicy: PolicyDocument; policies?: PolicyDocument[]; /** 3600..43200, default 3600. */ maxSessionDuration?: number }
+/** Input of trustIssuer: an external issuer's verification keys (JWKS and/or PEM). */
 export interface TrustIssuerInput { issuer: string; jwks?: { keys: unknown[] }; publicKeyPem?: string | string[] }
+/** Input of mintToken: a ServiceAccount token from the emulator's own issuer. */
 export interface MintTokenInput { namespace: string; serviceAccount: string; audience?: string | string[]; expiresInSeconds?: number; notBeforeSeconds?: number; issuer?: string; podName?: string }
+/** The minted JWT and its claims. */
 export interface MintTokenOutput { token: string; claims: Record<string, unknown> }
+/** Input of seedSecret: creates or replaces a KMS secret with one ACSCurrent version. */
 export interface SeedSecretInput { accountId?: string; name: string; /** Text data. */ value?: string; /** Binary data, base64. */ binaryBase64?: string; versionId?: string; /** Custom stages besides ACSCurrent. */ stages?: string[] }
+/** Input of rotateSecret: adds a version that becomes ACSCurrent. */
 export interface RotateSecretInput { accountId?: string; name: string; value?: string; binaryBase64?: string; versionId?: string }
+/** The version written and its stages. */
 export interface SecretVersionOutput { versionId: string; stages: string[] }
+/** Input of seedParameter: creates an OOS encryption parameter or adds its next version. */
 export interface SeedParameterInput { accountId?: string; name: string; value: string; description?: string }
+/** Input of fault: what to break for the next `count` calls of `action`. */
 export interface FaultInput { /** An API action such as GetSecretValue, or "*". */ action: string; kind: FaultKind; /** Calls affected, default 1. */ count?: number; status?: number; code?: string; message?: string; latencyMs?: number }
+/** Input of stsSettings; `null` unsets a knob, omitted leaves it. */
 export interface StsSettingsInput { credentialLifetimeSeconds?: number | null; chainedMaxDurationSeconds?: number | null }
+/** The STS knobs in effect. */
 export interface StsSettingsOutput { credentialLifetimeSeconds: number | null; chainedMaxDurationSeconds: number | null }
+/** Input of expireCredentials: which issued sessions to expire now (all when empty). */
 export interface ExpireCredentialsInput { accessKeyId?: string; roleArn?: string }
+/** Operations without input. */
 export type Empty = Record<string, never>;
 
 /** Every admin operation: what it takes and returns. */

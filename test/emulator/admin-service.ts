@@ -178,8 +178,9 @@ export class AdminService implements Api.EmulatorAdminApi {
     const namespace = f.str('namespace', { required: true, ...K8S_NAME });
     const serviceAccount = f.str('serviceAccount', { required: true, ...K8S_NAME });
     const audience = f.strOrList('audience');
+    // Bounds only guard against nonsense (±10 years); negative lifetimes mint expired tokens on purpose.
     const expiresInSeconds = f.int('expiresInSeconds', -10 * 365 * 86400, 10 * 365 * 86400);
-    const notBeforeSeconds = f.int('notBeforeSeconds', -86400, 10 * 365 * 86400);
+    const notBeforeSeconds = f.int('notBeforeSeconds', -10 * 365 * 86400, 10 * 365 * 86400);
     const issuer = f.str('issuer');
     const podName = f.str('podName', K8S_NAME);
     f.done('mintToken');
@@ -255,6 +256,7 @@ export class AdminService implements Api.EmulatorAdminApi {
     const f = new Fields(input);
     const action = f.str('action', { required: true, pattern: /^(\*|[A-Za-z]+)$/, accepted: 'an API action name such as GetSecretValue, or "*"' });
     const kind = f.str('kind', { required: true, pattern: new RegExp(`^(${FAULT_KINDS.join('|')})$`), accepted: FAULT_KINDS.join(', ') }) as FaultKind | undefined;
+    // A million calls is "for the rest of the test"; the bound only rejects nonsense.
     const count = f.int('count', 1, 1_000_000) ?? 1;
     const status = f.int('status', 400, 599);
     const code = f.str('code');

@@ -18,7 +18,8 @@ import { CloudState } from './cloud-state.ts';
 import { createEmulatorHandler } from './server.ts';
 import { createEmulatorTls } from './tls.ts';
 
-export { EmulatorAdmin } from './admin-client.ts';
+// Re-exports: one import gives tests the handle, the HTTP client, the admin types and the policy builders.
+export { EmulatorAdmin, EmulatorAdminError } from './admin-client.ts';
 export type * from './admin-api.ts';
 export type { CallCounts } from './call-counts.ts';
 export { accountTrustPolicy, allowPolicy, rrsaTrustPolicy, type PolicyDocument } from './policy.ts';

@@ -184,7 +184,9 @@ export function evaluatePermission(policies: readonly PolicyDocument[], action: 
 }
 
 /**
- * Helpers that build the documents tests and the demo need most, so callers do not hand-write JSON.
+ * The RRSA trust policy the ACK console and `ack-ram-tool rrsa associate-role` write (reference
+ * §1.5): the provider as `Principal.Federated`, conditions on `oidc:aud`, `oidc:sub` and optionally
+ * `oidc:iss`. Lets tests and the demo build roles without hand-written JSON.
  */
 export function rrsaTrustPolicy(o: { providerArn: string; issuer?: string; audience?: string | string[]; subject: string | string[]; operator?: 'StringEquals' | 'StringLike' }): PolicyDocument {
   const cond: Record<string, string | string[]> = { 'oidc:aud': o.audience ?? 'sts.aliyuncs.com', 'oidc:sub': o.subject };

@@ -13,6 +13,7 @@ export interface ActionRoute {
   anonymous: boolean;
 }
 
+/** The served actions by name, with their product and the only API version each accepts. */
 export const ACTION_ROUTES: Readonly<Record<string, ActionRoute>> = {
   AssumeRoleWithOIDC: { product: 'sts', version: '2015-04-01', anonymous: true },
   AssumeRole: { product: 'sts', version: '2015-04-01', anonymous: false },

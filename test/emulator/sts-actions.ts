@@ -10,8 +10,9 @@ import { evaluatePermission, policyProblems, trustAllows, type PolicyDocument } 
 import type { SignedRequest } from './signature.ts';
 import type { StsSession } from './sts-sessions.ts';
 
-/** DurationSeconds bounds: 900 s minimum, 43200 s (12 h) maximum (STS AssumeRole docs, reference §2.2). */
+/** DurationSeconds minimum: 900 s (STS AssumeRole docs, reference §2.2). */
 export const MIN_DURATION_SECONDS = 900;
+/** DurationSeconds and MaxSessionDuration maximum: 43200 s = 12 h (reference §2.2). */
 export const MAX_DURATION_SECONDS = 43200;
 const DEFAULT_DURATION_SECONDS = 3600;
 /** RoleSessionName: 2–64 of letters, digits, `.@_-` (reference §2.2). */
