@@ -150,8 +150,14 @@ class ResourceCache {
     // 1.
     this.#listedThisRound = false;
     this.#failedThisRound = false;
-    // 2.
-    await this.#informer.start();
+    // 2. ListWatch reports list/watch failures through its error callback; anything thrown
+    // before that (e.g. a kubeconfig exec credential plugin failing) takes the same path.
+    try {
+      await this.#informer.start();
+    } catch (err) {
+      this.#onError(err);
+      return;
+    }
     // 3.
     if (this.#listedThisRound && !this.#synced) {
       this.#synced = true;
