@@ -5,15 +5,22 @@
  */
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 
+/** The only AdmissionReview version served; v1beta1 was removed from the API server in 1.22. */
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+/** `kind` of the envelope, in requests and responses alike. */
 export const ADMISSION_KIND = 'AdmissionReview';
 
+/** What kind of object the request is about (`{group: '', version: 'v1', kind: 'Pod'}`). */
 export interface GroupVersionKind { group: string; version: string; kind: string }
+/** Which resource was called (`{group: '', version: 'v1', resource: 'pods'}`). */
 export interface GroupVersionResource { group: string; version: string; resource: string }
 
+/** The admission operations; the webhook mutates only CREATE (vault-k8s #500 shows why not UPDATE). */
 export const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] as const;
+/** One of OPERATIONS. */
 export type Operation = (typeof OPERATIONS)[number];
 
+/** Who sent the request (authentication.k8s.io UserInfo); informational only here. */
 export interface UserInfo {
   username?: string;
   uid?: string;
@@ -21,6 +28,7 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
+/** The request half of a review: the object and the context of the call. */
 export interface AdmissionRequest {
   /** Echoed in the response; the API server matches the two on it. */
   uid: string;
@@ -41,6 +49,7 @@ export interface AdmissionRequest {
   options?: unknown;
 }
 
+/** The metav1.Status subset the API server shows to the user on a refusal. */
 export interface AdmissionStatus {
   /** HTTP-like status code shown by kubectl (403 for a denial, 500 for an internal error). */
   code?: number;
@@ -48,6 +57,7 @@ export interface AdmissionStatus {
   reason?: string;
 }
 
+/** The answer: allowed or not, optionally with a patch and warnings; `uid` must echo the request. */
 export interface AdmissionResponse {
   uid: string;
   allowed: boolean;
@@ -59,6 +69,7 @@ export interface AdmissionResponse {
   warnings?: string[];
 }
 
+/** The envelope the API server posts and expects back. */
 export interface AdmissionReview {
   apiVersion: typeof ADMISSION_API_VERSION;
   kind: typeof ADMISSION_KIND;

@@ -6,6 +6,7 @@
 import type { V1Container, V1Probe } from '@kubernetes/client-node';
 import { buildInjectorContainer, type InjectorContainerInputs } from './container-base.ts';
 
+/** Name of the refreshing agent container; fixed, so a re-invoked webhook recognises its own work. */
 export const AGENT_CONTAINER_NAME = 'ack-secret-injector-agent';
 /** The agent's readiness path: it answers 200 only after its first complete write. */
 export const READY_PATH = '/ready';

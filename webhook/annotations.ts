@@ -53,7 +53,9 @@ export const STATUS_INJECTED = 'injected';
 /** Default mount path (DESIGN.md §2). */
 export const DEFAULT_MOUNT_PATH = '/var/run/secrets/alibabacloud';
 
+/** Values of the mode annotation: a refreshing sidecar, or a one-time fetch (right for Jobs). */
 export const MODES = ['sidecar', 'init-only'] as const;
+/** One of MODES. */
 export type Mode = (typeof MODES)[number];
 
 /** Signals an app commonly reloads on; SIGKILL/SIGSTOP are excluded since they cannot mean "reload". */

@@ -5,6 +5,7 @@
 import type { V1Container } from '@kubernetes/client-node';
 import { buildInjectorContainer, type InjectorContainerInputs } from './container-base.ts';
 
+/** Name of the init container; fixed, so a re-invoked webhook recognises its own work. */
 export const INIT_CONTAINER_NAME = 'ack-secret-injector-init';
 
 /** `ack-secret-injector init` with the pod's injector config. */

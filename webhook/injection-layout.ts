@@ -7,6 +7,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { Annotation, type PodOptions } from './annotations.ts';
 import { clusterSupportsNativeSidecar, type Settings } from './settings.ts';
 
+/** Where the agent runs: a classic container, a native sidecar (restartable init container), or nowhere. */
 export type AgentKind = 'classic' | 'native' | 'none';
 
 /** The decision, its warnings for the AdmissionResponse, and problems that deny the pod. */

@@ -15,6 +15,7 @@ import { readManifests, StaticResolver, type KubeObject } from './manifests.ts';
 import { applyPatch, type Operation } from './patch.ts';
 import { loadSettings } from './settings.ts';
 
+/** The `--help` text (also appended to flag errors). */
 export const USAGE = `Usage: ack-secret-injector mutate -f FILE [-f FILE ...] --settings FILE [flags]
 
 Applies the admission webhook to the Pods in the given manifests (and to the pod templates of

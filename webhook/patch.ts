@@ -8,6 +8,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 
+/** One RFC 6902 operation, re-exported so callers need not import fast-json-patch. */
 export type { Operation };
 
 /** Operations that turn `original` into `mutated`; neither argument is modified. */

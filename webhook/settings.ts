@@ -11,10 +11,12 @@ import { QUANTITY_SYNTAX, parseQuantity } from './quantity.ts';
 
 /** `auto` follows the API server version; `always`/`never` force the choice for the whole cluster. */
 export const NATIVE_SIDECAR_MODES = ['auto', 'always', 'never'] as const;
+/** One of NATIVE_SIDECAR_MODES. */
 export type NativeSidecarMode = (typeof NATIVE_SIDECAR_MODES)[number];
 
 /** The three imagePullPolicy values of a core/v1 Container. */
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+/** One of PULL_POLICIES. */
 export type PullPolicy = (typeof PULL_POLICIES)[number];
 
 /** CPU and memory for the injector containers (Kubernetes quantities). */

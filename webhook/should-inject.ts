@@ -11,6 +11,7 @@ import { INIT_CONTAINER_NAME } from './init-container.ts';
 
 /** Why a request is left alone. */
 export const SKIP_REASONS = ['not-a-pod', 'not-create', 'not-opted-in', 'already-injected'] as const;
+/** One of SKIP_REASONS. */
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** Tagged result: the pod to inject, or why not. */

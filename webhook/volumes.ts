@@ -13,9 +13,11 @@ export const FILES_VOLUME = 'ack-secret-injector-files';
 export const TOKEN_VOLUME = 'ack-secret-injector-token';
 /** Prefix of the Secret volumes that carry AccessKey pairs named by a SecretStore. */
 export const ACCESS_KEY_VOLUME_PREFIX = 'ack-secret-injector-ak-';
-/** Where the token volume is mounted and the file inside it (InjectorConfig.tokenPath). */
+/** Where the token volume is mounted in the injector containers. */
 export const TOKEN_DIR = `${INJECTOR_PATH_PREFIX}/tokens`;
+/** File name of the token inside its volume. */
 export const TOKEN_FILE = 'token';
+/** Full path of the token file in the injector containers (InjectorConfig.tokenPath). */
 export const TOKEN_PATH = `${TOKEN_DIR}/${TOKEN_FILE}`;
 /** Where AccessKey Secret volumes are mounted: one folder per Secret. */
 export const ACCESS_KEY_DIR = `${INJECTOR_PATH_PREFIX}/access-keys`;
