@@ -10,7 +10,7 @@
  *   Unicode space); POSIX classes `[[:alpha:]]`, `[[:^digit:]]`; `\pL`, `\p{Greek}`, `\PN`;
  *   `\Q...\E`; octal `\012`; `\x{10FFFF}`; `.` not matching `\n` unless `(?s)`;
  * - rejected as RE2 rejects them: look-around `(?=`, `(?!`, `(?<=`, `(?<!`, atomic groups,
- *   backreferences `\1`, `\Z`, possessive or nested repetition `a**`, repeat counts over 1000,
+ *   backreferences `\1`, `\Z`, `\C`, possessive or nested repetition `a**`, `a++`, repeat counts over 1000,
  *   unknown escapes such as `\y`;
  * - `ReplaceAllString` semantics: `$name`/`${name}` where the name is the LONGEST run of letters,
  *   digits and `_` (so `$1x` means the group named `1x`, usually empty), `$$` for `$`, and Go's
@@ -242,7 +242,6 @@ export function translateGoRegexp(source: string): { pattern: string; names: str
         if (named !== null && !rest.startsWith('<=') && !rest.startsWith('<!')) {
           const name = named[1]!;
           if (name === '' || !/^[A-Za-z0-9_]+$/.test(name)) fail('invalid named capture', i, i + 2 + named[0].length);
-          if (names.includes(name)) fail('duplicate capture group name', i, i + 2 + named[0].length);
           names.push(name);
           stack.push({ saved: { ...flags }, baseI: flags.i, open: 0 });
           out += '(';
@@ -374,8 +373,10 @@ function expand(re: GoRegexp, template: string, groups: (string | undefined)[]):
     t = ref.rest;
     if (ref.num >= 0) out += groups[ref.num] ?? '';
     else {
-      const idx = re.names.findIndex((n) => n === ref.name);
-      if (idx > 0) out += groups[idx] ?? '';
+      // Go allows duplicate names; the first group of that name that took part wins.
+      for (let g = 1; g < re.names.length; g++) {
+        if (re.names[g] === ref.name && groups[g] !== undefined) { out += groups[g]; break; }
+      }
     }
   }
   return out + t;
