@@ -44,6 +44,12 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 
+/**
+ * Longest wait for a TLS handshake. The API server completes one in milliseconds; Node's default
+ * (120 s, https.createServer `handshakeTimeout`) would let half-open handshakes hold sockets.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** The admission core's signature (webhook/admit.ts); a dependency so tests can slow it down. */
 export type AdmitFunction = (review: AdmissionReview, resolver: Resolver, settings: Readonly<Settings>) => Promise<AdmissionResponse>;
 
@@ -118,14 +124,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: false,
     bodyLimit: deps.bodyLimitBytes ?? BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Socket inactivity while a request is being received or answered; idle kept-alive sockets
+    // are governed by keepAliveTimeout instead.
+    connectionTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // During close(), requests on kept-alive connections get 503 + `Connection: close`, so the
     // API server retries on another replica; idle connections are closed at once.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ...(deps.tls === undefined ? {} : { https: material === undefined ? {} : { cert: material.cert, key: material.key } }),
+    ...(deps.tls === undefined ? {} : { https: { handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...(material === undefined ? {} : { cert: material.cert, key: material.key }) } }),
   }) as unknown as FastifyInstance;
   if (deps.tls !== undefined) deps.tls.attach(app.server as unknown as HttpsServer);
+  // Node keeps its 60 s headers timeout when requestTimeout is set after creation (as fastify
+  // does); the whole request, headers included, must arrive within REQUEST_TIMEOUT_MS.
+  (app.server as unknown as { headersTimeout: number }).headersTimeout = REQUEST_TIMEOUT_MS;
 
   // Once shutdown begins (the drain delay) or the server closes, every response asks the client
   // to drop the connection, so the API server's next call opens a new one (to a replica that

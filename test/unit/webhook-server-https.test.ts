@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../common/log.ts';
 import { createWebhookMetrics } from '../../webhook/metrics.ts';
-import { buildApp } from '../../webhook/server.ts';
+import { KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS, buildApp } from '../../webhook/server.ts';
 import { ShutdownGate, drainAndClose } from '../../webhook/server-shutdown.ts';
 import { TlsReloader } from '../../webhook/tls-reloader.ts';
 import { SETTINGS, SEEDED_ENV_VALUE, logSink, review, seededResolver, type MapResolver } from './webhook-server-fixtures.ts';
@@ -78,6 +78,15 @@ describe('the webhook over real HTTPS on 127.0.0.1', () => {
     tls.close();
     if (app.server.listening) await app.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('sets the request, headers, connection and keep-alive timeouts on the HTTPS server', () => {
+    const server = app.server as unknown as { requestTimeout: number; timeout: number; keepAliveTimeout: number; headersTimeout: number };
+    assert.equal(server.requestTimeout, REQUEST_TIMEOUT_MS);
+    assert.equal(server.timeout, REQUEST_TIMEOUT_MS);
+    assert.equal(server.keepAliveTimeout, KEEP_ALIVE_TIMEOUT_MS);
+    assert.equal(server.headersTimeout, REQUEST_TIMEOUT_MS, 'headers must arrive within the request timeout');
+    assert.ok(KEEP_ALIVE_TIMEOUT_MS > 90_000, "longer than the API server client's 90 s idle timeout");
   });
 
   it('answers two AdmissionReviews over one kept-alive TLS connection', async () => {
