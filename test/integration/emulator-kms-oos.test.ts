@@ -162,6 +162,35 @@ describe('emulated KMS and OOS with the real SDK clients', () => {
     });
   });
 
+  describe('inline session Policy on AssumeRoleWithOIDC', () => {
+    let results: ProbeResult[] = [];
+    before(async () => {
+      const narrow = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'kms:GetSecretValue', Resource: '*:secret/team-a/cert' }] });
+      results = await runSdkProbe(emu, [
+        { op: 'oidc', roleArn: roleA, oidcProviderArn: providerArn, tokenFile: join(dir, 'token'), policy: narrow },
+        { op: 'call', action: KMS.action, version: KMS.version, query: { SecretName: 'team-a/cert' } },
+        { op: 'call', action: KMS.action, version: KMS.version, query: { SecretName: 'team-a/db' } },
+        { op: 'oidc', roleArn: roleA, oidcProviderArn: providerArn, tokenFile: join(dir, 'token'), policy: '{"Version":"1","Statement":[{"Effect":"Allow"}]}' },
+        { op: 'getCredential' },
+      ]);
+    });
+    test('a session policy still allows what both it and the role allow', () => {
+      assert.ok(results[1] !== undefined && 'ok' in results[1], JSON.stringify(results[1]));
+    });
+    test('a session policy narrows the role: a secret the role allows but the policy does not is Forbidden.NoPermission', () => {
+      const r = results[2];
+      assert.ok(r !== undefined && 'error' in r, JSON.stringify(r));
+      assert.equal(r.error.code, 'Forbidden.NoPermission');
+    });
+    test('a session policy without Action/Resource is InvalidParameter.PolicyGrammar naming the fields', () => {
+      const r = results[4];
+      assert.ok(r !== undefined && 'error' in r, JSON.stringify(r));
+      assert.match(r.error.message, /"Code":"InvalidParameter\.PolicyGrammar"/);
+      assert.match(r.error.message, /Policy\.Statement\[0\]\.Action/);
+      assert.match(r.error.message, /Policy\.Statement\[0\]\.Resource/);
+    });
+  });
+
   describe('static AccessKeys', () => {
     test('a RAM user key with a KMS policy reads its secret and is denied others', async () => {
       const user = await emu.defineAccessKey({ userName: 'reader', policies: [allowPolicy('kms:GetSecretValue', `acs:kms:*:*:secret/team-b/*`)] });
