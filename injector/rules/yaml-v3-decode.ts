@@ -157,6 +157,12 @@ function resolveScalarNode(tag: string | undefined, style: string | undefined, t
 
 interface Ctx { doc: Document.Parsed; active: Set<Node> }
 
+/** A scalar node's source value as text (the `yaml` package already decodes `!!binary` to bytes). */
+function scalarText(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return String(value ?? '');
+}
+
 function deref(node: unknown, ctx: Ctx): unknown {
   if (isAlias(node)) {
     const target = node.resolve(ctx.doc);
@@ -170,7 +176,7 @@ function deref(node: unknown, ctx: Ctx): unknown {
 function keyTag(node: unknown, ctx: Ctx): string {
   const n = deref(node, ctx);
   if (n === null || n === undefined) return TAG.null;
-  if (isScalar(n)) return resolveScalarNode(n.tag, n.type, String(n.value ?? '')).tag;
+  if (isScalar(n)) return resolveScalarNode(n.tag, n.type, scalarText(n.value)).tag;
   return isMap(n) ? 'tag:yaml.org,2002:map' : 'tag:yaml.org,2002:seq';
 }
 
@@ -186,7 +192,7 @@ function decodeNode(node: unknown, ctx: Ctx): GoValue {
     if (ctx.active.has(target)) throw new YamlDecodeError(`anchor '${node.source}' value contains itself`);
     return decodeNode(target, ctx);
   }
-  if (isScalar(node)) return resolveScalarNode(node.tag, node.type, String(node.value ?? '')).value;
+  if (isScalar(node)) return resolveScalarNode(node.tag, node.type, scalarText(node.value)).value;
   if (isSeq(node)) {
     ctx.active.add(node);
     const out = node.items.map((item) => decodeNode(item, ctx));
@@ -260,32 +266,37 @@ export function decodeYamlV3StringMap(text: string): GoStringMap {
   const root = deref(doc.contents, ctx);
   if (root === null || root === undefined) return out;
   if (isScalar(root)) {
-    const r = resolveScalarNode(root.tag, root.type, String(root.value ?? ''));
+    const r = resolveScalarNode(root.tag, root.type, scalarText(root.value));
     if (r.value === null) return out;
     throw new YamlDecodeError(`yaml: unmarshal errors: cannot unmarshal a ${SHORT[r.tag] ?? r.tag} scalar into map[string]interface {}`);
   }
   if (isSeq(root)) throw new YamlDecodeError('yaml: unmarshal errors: cannot unmarshal !!seq into map[string]interface {}');
   if (!isMap(root)) throw new YamlDecodeError('yaml: unsupported document');
-  const decoded = decodeNode(root, ctx);
-  // Keys: source text of each scalar key (merged keys included), null keys dropped.
-  const items = root.items as Pair[];
-  const explicit = new Map<string, GoValue>();
-  for (const p of items) {
-    if (isMergeKey(p.key)) continue;
-    const keyNode = deref(p.key, ctx);
-    if (keyNode !== null && keyNode !== undefined && !isScalar(keyNode)) throw new YamlDecodeError('yaml: unmarshal errors: cannot unmarshal a mapping or sequence key into string');
-    const text = keyNode === null || keyNode === undefined ? '' : String(keyNode.value ?? '');
-    const r = keyNode === null || keyNode === undefined ? { tag: TAG.null, value: null } : resolveScalarNode(keyNode.tag, keyNode.type, text);
-    if (r.value === null) continue;
-    explicit.set(r.tag === TAG.binary ? String(r.value) : text, decodeNode(p.value, ctx));
-  }
-  for (const [k, v] of explicit) out[k] = v;
-  // Merged keys that no explicit key shadows (merged keys are non-null values of the decoded map).
-  const merged = decoded instanceof Map ? [...decoded.entries()] : Object.entries(decoded as GoStringMap);
-  for (const [k, v] of merged) {
-    if (k === null) continue;
-    const key = typeof k === 'number' ? String(k) : String(k);
-    if (!Object.hasOwn(out, key)) out[key] = v;
-  }
+  // Explicit keys first, then keys from merge sources that are still missing (decode.go merge).
+  const addPairs = (map: unknown, onlyIfAbsent: boolean): void => {
+    if (!isMap(map)) throw new YamlDecodeError('map merge requires map or sequence of maps as the value');
+    ctx.active.add(map);
+    const items = map.items as Pair[];
+    const merges: unknown[] = [];
+    for (const p of items) {
+      if (isMergeKey(p.key)) { merges.push(p.value); continue; }
+      const keyNode = deref(p.key, ctx);
+      if (keyNode !== null && keyNode !== undefined && !isScalar(keyNode)) throw new YamlDecodeError('yaml: unmarshal errors: cannot unmarshal a mapping or sequence key into string');
+      const text = keyNode === null || keyNode === undefined ? '' : scalarText(keyNode.value);
+      const r = keyNode === null || keyNode === undefined ? { tag: TAG.null, value: null } : resolveScalarNode(keyNode.tag, keyNode.type, text);
+      if (r.value === null) continue;
+      const key = keyNode !== null && keyNode !== undefined && keyNode.tag === TAG.binary ? String(r.value) : text;
+      if (onlyIfAbsent && Object.hasOwn(out, key)) continue;
+      out[key] = decodeNode(p.value, ctx);
+    }
+    for (const m of merges) {
+      const target = deref(m, ctx);
+      if (ctx.active.has(target as Node)) throw new YamlDecodeError('anchor value contains itself');
+      const sources = isSeq(target) && !isAlias(m) ? target.items.map((i) => deref(i, ctx)) : [target];
+      for (const src of sources) addPairs(src, true);
+    }
+    ctx.active.delete(map);
+  };
+  addPairs(root, false);
   return out;
 }
