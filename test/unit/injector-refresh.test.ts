@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { ErrorCode, InjectorError } from '../../common/errors.ts';
+import { createLogger } from '../../common/log.ts';
+import type { PlannedExternalSecret } from '../../injector/config-schema.ts';
+import { createInjectorMetrics } from '../../injector/injector-metrics.ts';
+import { RateLimiter } from '../../injector/rate-limit.ts';
+import { refreshOnce, type FileSet, type RefreshDeps } from '../../injector/refresh.ts';
+import type { FetchRequest } from '../../injector/fetch-types.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const text = (files: FileSet | undefined): Record<string, string> => Object.fromEntries([...(files ?? new Map())].map(([k, v]) => [k, dec.decode(v)]));
+
+/** A world of values; a key in `failing` fails with the given retryability. */
+function deps(values: Record<string, string>, failing: Record<string, boolean>, externalSecrets: PlannedExternalSecret[]): { d: RefreshDeps; writes: Array<[string, Record<string, string>]> } {
+  const writes: Array<[string, Record<string, string>]> = [];
+  const written = new Map<string, string>();
+  const d: RefreshDeps = {
+    externalSecrets,
+    mountPath: '/mnt',
+    limiter: new RateLimiter({ concurrency: 4, perSecond: 1000, burst: 1000 }),
+    retryPolicy: { attempts: 1, baseMs: 0, maxMs: 0, jitter: 0 },
+    logger: createLogger({ name: 't' }, new Writable({ write(_c, _e, cb) { cb(); } })),
+    metrics: createInjectorMetrics(),
+    fetchOne: async (r: FetchRequest) => {
+      if (r.key in failing) throw new InjectorError(ErrorCode.PROVIDER, `KMS ${r.key}: failed`, { retryable: failing[r.key] ?? false });
+      const v = values[r.key];
+      if (v === undefined) throw new InjectorError(ErrorCode.PROVIDER, `KMS ${r.key}: Forbidden.ResourceNotFound`);
+      return { data: v, dataType: 'text' };
+    },
+    write: async (dir, files) => {
+      const snapshot = JSON.stringify(text(files));
+      const changed = written.get(dir) !== snapshot;
+      written.set(dir, snapshot);
+      writes.push([dir, text(files)]);
+      return changed;
+    },
+  };
+  return { d, writes };
+}
+const es = (name: string, keys: string[]): PlannedExternalSecret => ({ name, provider: 'kms', data: keys.map((k) => ({ key: k, name: k, profile: 'p' })), dataProcess: [] });
+
+test('a clean refresh writes every folder and keys removed upstream disappear', async () => {
+  const last = new Map<string, FileSet>([['a', new Map([['old', enc.encode('x')]])]]);
+  const { d, writes } = deps({ k1: 'v1', k2: 'v2' }, {}, [es('a', ['k1']), es('b', ['k2'])]);
+  const out = await refreshOnce(d, last);
+  assert.deepEqual(writes, [['/mnt/a', { k1: 'v1' }], ['/mnt/b', { k2: 'v2' }]]);
+  assert.deepEqual(out, { changed: ['a', 'b'], kept: [], failures: [], complete: true, clean: true, aborted: false });
+  assert.deepEqual(text(last.get('a')), { k1: 'v1' });
+});
+
+test('partial failure merges: fresh keys written, the failed entry keeps its previous value', async () => {
+  const last = new Map<string, FileSet>([['a', new Map([['k1', enc.encode('old1')], ['k2', enc.encode('old2')]])]]);
+  const { d, writes } = deps({ k1: 'new1', k2: 'new2' }, { k2: true }, [es('a', ['k1', 'k2'])]);
+  const out = await refreshOnce(d, last);
+  assert.deepEqual(writes, [['/mnt/a', { k1: 'new1', k2: 'old2' }]]);
+  assert.equal(out.clean, false);
+  assert.equal(out.complete, true);
+  assert.deepEqual(out.failures.map((f) => [f.externalSecret, f.key, f.code, f.retryable]), [['a', 'k2', 'E_PROVIDER', true]]);
+});
+
+test('a total failure writes nothing and keeps the folder', async () => {
+  const last = new Map<string, FileSet>([['a', new Map([['k1', enc.encode('old1')]])]]);
+  const { d, writes } = deps({}, { k1: false }, [es('a', ['k1'])]);
+  const out = await refreshOnce(d, last);
+  assert.deepEqual(writes, []);
+  assert.deepEqual(out.kept, ['a']);
+  assert.equal(out.complete, true, 'the folder still has its last good files');
+  assert.equal(out.failures[0]?.retryable, false);
+});
+
+test('with no last good files, a partial result is never written as a first version', async () => {
+  const { d, writes } = deps({ k1: 'v1' }, { k2: true }, [es('a', ['k1', 'k2']), es('b', ['k1'])]);
+  const out = await refreshOnce(d, new Map());
+  assert.deepEqual(writes, [['/mnt/b', { k1: 'v1' }]]);
+  assert.deepEqual(out.kept, ['a']);
+  assert.equal(out.complete, false);
+});
+
+test('an unchanged refresh reports no changed folder', async () => {
+  const last = new Map<string, FileSet>();
+  const { d } = deps({ k1: 'v1' }, {}, [es('a', ['k1'])]);
+  assert.deepEqual((await refreshOnce(d, last)).changed, ['a']);
+  assert.deepEqual((await refreshOnce(d, last)).changed, []);
+});
+
+test('an aborted cycle writes nothing', async () => {
+  const ac = new AbortController();
+  ac.abort();
+  const { d, writes } = deps({ k1: 'v1' }, {}, [es('a', ['k1'])]);
+  const out = await refreshOnce({ ...d, signal: ac.signal }, new Map());
+  assert.equal(out.aborted, true);
+  assert.deepEqual(writes, []);
+});
+
+test('a rule failure (invalid key) is reported as not retryable', async () => {
+  const { d } = deps({ 'bad/key': 'v' }, {}, [es('a', ['bad/key'])]);
+  const out = await refreshOnce(d, new Map());
+  assert.deepEqual(out.failures.map((f) => [f.code, f.retryable]), [[ErrorCode.RULE, false]]);
+});
