@@ -84,7 +84,7 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
         securityContext: buildSecurityContext({ runAsUser: conflicts.runAsUser, runAsGroup: options.fileGid ?? INJECTOR_GID }),
       },
     });
-    return patched(uid, buildPatch(pod, mutated), [...layout.warnings, ...plan.warnings]);
+    return patched(uid, buildPatch(pod, mutated), [...layout.warnings, ...conflicts.warnings, ...plan.warnings]);
   } catch (err) {
     return errored(uid, err);
   }

@@ -35,7 +35,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseManifests(text: string, source: string): Manifest[] {
   const problems: string[] = [];
   const out: Manifest[] = [];
-  const docs = parseAllDocuments(text);
+  // YAML 1.1, as kubectl reads manifests: `defaultMode: 0440` stays octal (288), not decimal 440.
+  const docs = parseAllDocuments(text, { version: '1.1' });
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
     const where = `${source} document ${i + 1}`;

@@ -275,7 +275,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   return Object.freeze(settings);
 }
 
-/** Reads a YAML or JSON settings file (JSON is YAML) and validates it; throws E_CONFIG naming the file. */
+/** Reads a YAML (1.1, like Kubernetes) or JSON settings file and validates it; throws E_CONFIG naming the file. */
 export async function loadSettings(path: string): Promise<Readonly<Settings>> {
   let text: string;
   try {
@@ -285,7 +285,9 @@ export async function loadSettings(path: string): Promise<Readonly<Settings>> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // YAML 1.1, as Kubernetes reads manifests (go-yaml): `fileMode: 0440` is octal there, while
+    // YAML 1.2 would read it as decimal 440 and silently give a different mode.
+    doc = parseYaml(text, { version: '1.1' });
   } catch (err) {
     throw new InjectorError(ErrorCode.CONFIG, `settings file ${path} is not valid YAML or JSON: ${(err as Error).message}`, { cause: err });
   }

@@ -229,6 +229,11 @@ test('the pod spec is checked against what the webhook adds', async (t) => {
   }
 });
 
+test('a hostNetwork pod is injected with a warning about the shared health port', async () => {
+  const { warnings } = await mutate(f.pod({ spec: { hostNetwork: true } }));
+  assert.deepEqual(warnings, ['hostNetwork pod: the agent\'s health port 9488 is a node port, so a second injected hostNetwork pod on the same node cannot start its agent']);
+});
+
 test('every problem of a pod is reported in one denial', async () => {
   const p = f.pod({ annotations: {
     'secret-injector.alibabacloud.com/external-secrets': 'db,missing',

@@ -50,11 +50,11 @@ test('mutate with --server-version picks native sidecars under nativeSidecar aut
   assert.deepEqual(names(pod.spec.containers), ['app']);
 });
 
-test('mutate reads manifests from stdin and mutates Deployment templates, leaving opted-out pods unchanged', () => {
+test('mutate reads manifests from stdin (YAML 1.1 like kubectl) and mutates Deployment templates, leaving opted-out pods unchanged', () => {
   const input = [
     'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, annotations: {ack.alibabacloud.com/role-arn: "acs:ram::1:role/web"}}',
     'apiVersion: alibabacloud.com/v1alpha1\nkind: ExternalSecret\nmetadata: {name: db}\nspec: {data: [{key: db}]}',
-    'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      labels: {secret-injector.alibabacloud.com/inject: "true"}\n      annotations: {secret-injector.alibabacloud.com/external-secrets: db}\n    spec:\n      serviceAccountName: web\n      containers: [{name: app, image: nginx}]',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      labels: {secret-injector.alibabacloud.com/inject: "true"}\n      annotations: {secret-injector.alibabacloud.com/external-secrets: db}\n    spec:\n      serviceAccountName: web\n      containers: [{name: app, image: nginx}]\n      volumes: [{name: cfg, configMap: {name: cfg, defaultMode: 0440}}]',
     'apiVersion: v1\nkind: Pod\nmetadata: {name: plain}\nspec:\n  containers: [{name: app, image: nginx}]',
   ].join('\n---\n');
   const r = cli(['-f', '-', '--settings', fx('settings/basic.yaml')], input);
@@ -63,6 +63,7 @@ test('mutate reads manifests from stdin and mutates Deployment templates, leavin
   assert.equal(docs.length, 2);
   assert.deepEqual(names(docs[0].spec.template.spec.containers), ['app', 'ack-secret-injector-agent']);
   assert.equal(docs[0].metadata.namespace, undefined);
+  assert.equal(docs[0].spec.template.spec.volumes[0].configMap.defaultMode, 0o440, 'a leading-zero mode stays octal, as kubectl reads it');
   assert.deepEqual(docs[1], { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'plain' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
 });
 

@@ -98,8 +98,8 @@ test('loadSettings reads YAML and JSON files and names the file in errors', asyn
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await t.test('YAML file', async () => {
     const path = join(dir, 's.yaml');
-    writeFileSync(path, `image: ${MIN.image}\nregion: cn-hangzhou\noidcProviderArn: ${MIN.oidcProviderArn}\nfileMode: 0o440\n`);
-    assert.equal((await loadSettings(path)).fileMode, 0o440);
+    writeFileSync(path, `image: ${MIN.image}\nregion: cn-hangzhou\noidcProviderArn: ${MIN.oidcProviderArn}\nfileMode: 0440\n`);
+    assert.equal((await loadSettings(path)).fileMode, 0o440, 'a leading-zero mode is octal, as in Kubernetes YAML');
   });
   await t.test('JSON file', async () => {
     const path = join(dir, 's.json');
