@@ -84,6 +84,14 @@ export class Emulator extends AdminService {
     return `acs:ram::${accountId}:oidc-provider/${name}`;
   }
 
+  /**
+   * Environment for a child process that uses the SDKs against this emulator: trust its CA
+   * (read by Node only at start-up) and keep the SDK's default chain off the network (reference §3.3).
+   */
+  clientEnv(): Record<string, string> {
+    return { NODE_EXTRA_CA_CERTS: this.caFile, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true' };
+  }
+
   /** Stops listening, drops open (keep-alive) connections, and removes the temporary CA directory. */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {

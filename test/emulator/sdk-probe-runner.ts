@@ -8,21 +8,12 @@ import type { ProbeResult, ProbeStep } from './sdk-probe.ts';
 
 const PROBE = fileURLToPath(new URL('./sdk-probe.ts', import.meta.url));
 
-/** Environment for the child: only what the SDKs need, and the default credential chain disabled (reference §3.3). */
-function childEnv(caFile: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'] ?? '',
-    HOME: process.env['HOME'] ?? '/tmp',
-    NODE_EXTRA_CA_CERTS: caFile,
-    ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
-    ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
-  };
-}
-
-/** Runs `steps` against the emulator at `endpoint` and returns one result per step. */
-export function runSdkProbe(emu: { endpoint: string; caFile: string }, steps: ProbeStep[]): Promise<ProbeResult[]> {
+/** Runs `steps` against the emulator and returns one result per step. */
+export function runSdkProbe(emu: { endpoint: string; clientEnv(): Record<string, string> }, steps: ProbeStep[]): Promise<ProbeResult[]> {
+  // Only what the SDKs need: no inherited ALIBABA_CLOUD_* variables can leak into the child.
+  const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...emu.clientEnv() };
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [PROBE, JSON.stringify({ endpoint: emu.endpoint, steps })], { env: childEnv(emu.caFile), timeout: 60_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [PROBE, JSON.stringify({ endpoint: emu.endpoint, steps })], { env, timeout: 60_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err !== null) {
         reject(new Error(`sdk-probe failed: ${err.message}\n${stderr}`));
         return;
