@@ -7,7 +7,7 @@ import type { V1Namespace } from '@kubernetes/client-node';
 import type {
   ClusterSecretStore, LabelSelector, SecretKeyRef, SecretStoreRef, ServiceAccountRef,
 } from '../injector/crd-types.ts';
-import { compileGoRegexp } from './go-regexp.ts';
+import { translateGoRegexp } from '../injector/rules/go-regexp.ts';
 
 /** Label key: optional DNS-subdomain prefix, then a name of at most 63 characters (k8s.io/apimachinery validation). */
 const LABEL_NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -19,6 +19,23 @@ function validLabelKey(key: string): boolean {
   if (slash === -1) return LABEL_NAME_RE.test(key);
   const prefix = key.slice(0, slash);
   return prefix.length <= 253 && DNS_SUBDOMAIN_RE.test(prefix) && LABEL_NAME_RE.test(key.slice(slash + 1));
+}
+
+/** Tagged result of compiling a namespace regex: the pattern, or why Go would reject it. */
+export type NamespaceRegex = { ok: true; re: RegExp } | { ok: false; problem: string };
+
+/**
+ * Compiles a `namespaceRegexes` entry with Go (RE2) semantics, using the same translator as the
+ * rule engine's replaceRule (injector/rules/go-regexp.ts), so a pattern Go rejects is rejected
+ * here (fail-closed). No `g` flag: `test` then matches anywhere in the name, exactly like Go's
+ * `regexp.MatchString` (a substring match; users anchor with `^…$`).
+ */
+export function compileNamespaceRegex(pattern: string): NamespaceRegex {
+  try {
+    return { ok: true, re: new RegExp(translateGoRegexp(pattern).pattern, 'v') };
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message };
+  }
 }
 
 /** Tagged result of evaluating a label selector: whether it matches, or why it is invalid. */
@@ -84,7 +101,7 @@ export function clusterStoreAdmits(store: ClusterSecretStore, namespaceName: str
     }
     const res: RegExp[] = [];
     for (const [j, pattern] of (c.namespaceRegexes ?? []).entries()) {
-      const r = compileGoRegexp(pattern);
+      const r = compileNamespaceRegex(pattern);
       if (!r.ok) return { admitted: false, reason: `${name} conditions[${i}].namespaceRegexes[${j}] ${JSON.stringify(pattern)} is invalid (${r.problem}); the store is unusable until it is fixed` };
       res.push(r.re);
     }
