@@ -40,10 +40,7 @@ export interface GoRegexp {
 const esc = (cp: number): string => `\\u{${cp.toString(16)}}`;
 const literal = (cp: number): string => (/[A-Za-z0-9_]/.test(String.fromCodePoint(cp)) ? String.fromCodePoint(cp) : esc(cp));
 
-/** RE2's ASCII Perl classes (re2/syntax: perl_groups). */
-const PERL: Record<string, string> = {
-  d: '0-9', s: '\\t\\n\\f\\r ', w: '0-9A-Za-z_',
-};
+/** RE2's ASCII Perl classes (regexp/syntax perl_groups.go). */
 const PERL_CLASS: Record<string, string> = {
   d: '[0-9]', D: '[^0-9]', s: '[\\t\\n\\f\\r ]', S: '[^\\t\\n\\f\\r ]', w: '[0-9A-Za-z_]', W: '[^0-9A-Za-z_]',
 };
@@ -83,7 +80,7 @@ export function translateGoRegexp(source: string): { pattern: string; names: str
   interface Scope { saved: Flags; baseI: boolean; open: number }
   const stack: Scope[] = [];
   let flags: Flags = { i: false, m: false, s: false, U: false };
-  const top: Scope = { saved: flags, baseI: false, open: 0 };
+  const top: Scope = { saved: { ...flags }, baseI: false, open: 0 };
   const scope = (): Scope => stack[stack.length - 1] ?? top;
   let canRepeat = false; // 3. is there an atom for a quantifier to apply to?
   let lastWasRepeat = false;
@@ -91,7 +88,7 @@ export function translateGoRegexp(source: string): { pattern: string; names: str
   const peek = (k = 0): string | undefined => cps[i + k];
   const fail = (code: string, from: number, to = i): never => { throw new GoRegexpError(code, cps.slice(from, to).join('')); };
 
-  const parseEscape = (inClass: boolean): { kind: 'char'; cp: number } | { kind: 'class'; text: string; body?: string } | { kind: 'assert'; text: string } => {
+  const parseEscape = (inClass: boolean): { kind: 'char'; cp: number } | { kind: 'class'; text: string } | { kind: 'assert'; text: string } => {
     const start = i;
     i++; // the backslash
     const c = peek();
@@ -125,9 +122,7 @@ export function translateGoRegexp(source: string): { pattern: string; names: str
         return { kind: 'char', cp: parseInt(hex, 16) };
       }
       case 'd': case 'D': case 's': case 'S': case 'w': case 'W':
-        return ch === ch.toLowerCase()
-          ? { kind: 'class', text: PERL_CLASS[ch]!, body: PERL[ch]! }
-          : { kind: 'class', text: PERL_CLASS[ch]! };
+        return { kind: 'class', text: PERL_CLASS[ch]! };
       case 'p': case 'P': {
         let name: string;
         if (peek() === '{') {

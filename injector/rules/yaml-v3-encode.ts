@@ -236,8 +236,8 @@ function nested(indent: number, inSequenceItem: boolean): number {
 }
 
 /**
- * Emits `v` as the content of a node whose first line continues the current line (`prefix` is
- * already written). Returns the text including the final newline.
+ * Emits `v` as a node whose first line continues the current output line (after `key:` or
+ * `- `); `indent` is the enclosing collection's indentation. Returns text ending in a newline.
  */
 function emitNode(v: GoValue, indent: number, inSequenceItem: boolean): string {
   if (!isCollection(v) || isEmptyCollection(v)) {
@@ -255,9 +255,7 @@ function emitNode(v: GoValue, indent: number, inSequenceItem: boolean): string {
   };
   if (Array.isArray(v)) {
     for (const item of v) {
-      out += `${lead()}-`;
-      if (isCollection(item) && !isEmptyCollection(item)) out += ` ${emitNode(item, inner, true)}`;
-      else out += ` ${emitNode(item, inner, true)}`;
+      out += `${lead()}- ${emitNode(item, inner, true)}`;
     }
     return out;
   }
@@ -271,6 +269,5 @@ function emitNode(v: GoValue, indent: number, inSequenceItem: boolean): string {
 
 /** `yaml.Marshal(v)` for a decoded value (always ends with a newline, like yaml.v3). */
 export function yamlV3Marshal(v: GoValue): string {
-  if (!isCollection(v) || isEmptyCollection(v)) return emitNode(v, -1, false);
   return emitNode(v, -1, false);
 }
