@@ -29,9 +29,15 @@ interval. Serves /healthz, /ready and /metrics on config.healthPort.
 export const DEFAULT_HEALTH_ADDRESS = '0.0.0.0';
 
 function parseFlags(argv: string[]): { healthAddress: string } | 'help' {
-  const { values } = parseArgs({ args: argv, options: { 'health-address': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  let values: { [k: string]: string | boolean | undefined };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { 'health-address': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new InjectorError(ErrorCode.CONFIG, `${(err as Error).message}\n${USAGE}`);
+  }
   if (values.help === true) return 'help';
-  const healthAddress = values['health-address'] ?? DEFAULT_HEALTH_ADDRESS;
+  const raw = values['health-address'];
+  const healthAddress = typeof raw === 'string' ? raw : DEFAULT_HEALTH_ADDRESS;
   if (!/^(\d{1,3}(\.\d{1,3}){3}|::|::1|localhost)$/.test(healthAddress)) {
     throw new InjectorError(ErrorCode.CONFIG, `--health-address: expected an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(healthAddress)}`);
   }

@@ -36,10 +36,15 @@ export function formatFailure(f: EntryFailure): string {
 }
 
 function parseFlags(argv: string[]): { budgetSeconds: number } | 'help' {
-  const { values } = parseArgs({ args: argv, options: { 'budget-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  let values: { [k: string]: string | boolean | undefined };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { 'budget-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new InjectorError(ErrorCode.CONFIG, `${(err as Error).message}\n${USAGE}`);
+  }
   if (values.help === true) return 'help';
   const raw = values['budget-seconds'];
-  const budgetSeconds = raw === undefined ? DEFAULT_BUDGET_SECONDS : Number(raw);
+  const budgetSeconds = typeof raw === 'string' ? Number(raw) : DEFAULT_BUDGET_SECONDS;
   if (!Number.isInteger(budgetSeconds) || budgetSeconds < 1 || budgetSeconds > 3600) {
     throw new InjectorError(ErrorCode.CONFIG, `--budget-seconds: expected an integer from 1 to 3600, got ${JSON.stringify(raw)}`);
   }
