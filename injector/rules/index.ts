@@ -25,6 +25,10 @@ export interface RuleFailure {
   key: string;
   code: ErrorCodeType;
   message: string;
+  /** Which spec entry failed, e.g. `data[2]` or `dataProcess[0]` (for keepLastGood and logs). */
+  entry: string;
+  /** `entry`: the whole entry produced nothing; `key`: only this invalid key was dropped. */
+  scope: 'entry' | 'key';
 }
 
 /**
@@ -68,7 +72,8 @@ function asBytes(v: FetchedValue): Uint8Array {
   return typeof v.data === 'string' ? utf8.encode(v.data) : v.data;
 }
 
-type Lookup = { ok: true; value: FetchedValue } | { ok: false; failure: Omit<RuleFailure, 'externalSecret'> };
+type EntryFailure = Omit<RuleFailure, 'externalSecret' | 'entry' | 'scope'>;
+type Lookup = { ok: true; value: FetchedValue } | { ok: false; failure: EntryFailure };
 
 function lookup(es: PlannedExternalSecret, source: PlannedDataSource, results: FetchResults): Lookup {
   const r = results.get(fetchId(fetchRequestFor(es, source)));
@@ -106,12 +111,12 @@ function dataEntryFiles(source: PlannedDataSource, value: FetchedValue): Map<str
 export function applyRules(es: PlannedExternalSecret, results: FetchResults): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
   const files = new Map<string, Uint8Array>();
   const failures: RuleFailure[] = [];
-  const fail = (f: Omit<RuleFailure, 'externalSecret'>): void => { failures.push({ externalSecret: es.name, ...f }); };
-  const merge = (produced: Map<string, Uint8Array>, where: string, sourceKey: string): void => {
+  const failEntry = (entry: string, f: EntryFailure): void => { failures.push({ externalSecret: es.name, ...f, entry, scope: 'entry' }); };
+  const merge = (produced: Map<string, Uint8Array>, entry: string, where: string, sourceKey: string): void => {
     for (const [k, v] of produced) {
       const problem = secretKeyProblem(k);
       if (problem !== undefined) {
-        fail({ key: k, code: ErrorCode.RULE, message: `${where} (${JSON.stringify(sourceKey)}) produced key ${JSON.stringify(k)}, which is not written: ${problem}` });
+        failures.push({ externalSecret: es.name, key: k, code: ErrorCode.RULE, message: `${where} (${JSON.stringify(sourceKey)}) produced key ${JSON.stringify(k)}, which is not written: ${problem}`, entry, scope: 'key' });
         continue;
       }
       files.set(k, v);
@@ -121,8 +126,8 @@ export function applyRules(es: PlannedExternalSecret, results: FetchResults): { 
   es.data.forEach((source, i) => {
     const where = `data[${i}]`;
     const got = lookup(es, source, results);
-    if (!got.ok) { fail({ ...got.failure, message: `${where}: ${got.failure.message}` }); return; }
-    merge(dataEntryFiles(source, got.value), where, source.key);
+    if (!got.ok) { failEntry(where, { ...got.failure, message: `${where}: ${got.failure.message}` }); return; }
+    merge(dataEntryFiles(source, got.value), where, where, source.key);
   });
   // 2. dataProcess[]
   es.dataProcess.forEach((process, i) => {
@@ -130,20 +135,51 @@ export function applyRules(es: PlannedExternalSecret, results: FetchResults): { 
     const source = process.extract;
     if (source === undefined) return;
     const got = lookup(es, source, results);
-    if (!got.ok) { fail({ ...got.failure, message: `${where}.extract: ${got.failure.message}` }); return; }
+    if (!got.ok) { failEntry(where, { ...got.failure, message: `${where}.extract: ${got.failure.message}` }); return; }
     const text = asText(got.value);
     if (text === undefined) {
-      fail({ key: source.key, code: ErrorCode.RULE, message: `${where}.extract: the value of ${JSON.stringify(source.key)} is binary (not UTF-8), so it cannot be parsed as JSON or YAML` });
+      failEntry(where, { key: source.key, code: ErrorCode.RULE, message: `${where}.extract: the value of ${JSON.stringify(source.key)} is binary (not UTF-8), so it cannot be parsed as JSON or YAML` });
       return;
     }
     let produced: Map<string, string>;
     try {
       produced = applyExtract(text, process, where);
     } catch (err) {
-      if (err instanceof InjectorError) { fail({ key: source.key, code: err.code, message: err.message }); return; }
+      if (err instanceof InjectorError) { failEntry(where, { key: source.key, code: err.code, message: err.message }); return; }
       throw err;
     }
-    merge(new Map([...produced].map(([k, v]) => [k, utf8.encode(v)])), `${where}.extract`, source.key);
+    merge(new Map([...produced].map(([k, v]) => [k, utf8.encode(v)])), where, `${where}.extract`, source.key);
   });
   return { files, failures };
+}
+
+/** The keys a `data[]` entry can produce: its jmesPath aliases (or `key`) and its raw-fallback name. */
+export function dataEntryKeys(source: PlannedDataSource): string[] {
+  const keys = new Set<string>((source.jmesPath ?? []).map((j) => (j.objectAlias ?? '') === '' ? source.key : j.objectAlias!));
+  keys.add(source.name !== undefined && source.name !== '' ? source.name : source.key);
+  return [...keys];
+}
+
+/**
+ * ack-secret-manager 0.6.5+ partial-failure merge (reference §4.4), for the agent's refresh:
+ * keys produced now are fresh; the keys a failed `data[]` entry could produce keep their previous
+ * content; a failed `dataProcess[]` entry (whose keys cannot be known) keeps every previous key
+ * not produced now. With no entry failure the new set is returned unchanged. Keys dropped as
+ * invalid were never written, so they keep nothing.
+ */
+export function keepLastGood(es: PlannedExternalSecret, previous: ReadonlyMap<string, Uint8Array>, applied: { files: ReadonlyMap<string, Uint8Array>; failures: readonly RuleFailure[] }): Map<string, Uint8Array> {
+  const out = new Map(applied.files);
+  const entryFailures = applied.failures.filter((f) => f.scope === 'entry');
+  if (entryFailures.length === 0) return out;
+  const keep = (k: string): void => {
+    const old = previous.get(k);
+    if (old !== undefined && !out.has(k)) out.set(k, old);
+  };
+  for (const f of entryFailures) {
+    const m = /^data\[(\d+)\]$/.exec(f.entry);
+    const source = m === null ? undefined : es.data[Number(m[1])];
+    if (source !== undefined) dataEntryKeys(source).forEach(keep);
+    else for (const k of previous.keys()) keep(k);
+  }
+  return out;
 }
