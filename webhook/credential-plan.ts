@@ -322,7 +322,7 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
 
   // 6. One message for the missing role, naming what needed it.
   if (podRoleNeededBy.length > 0 && podRole !== undefined && 'problem' in podRole) {
-    problems.push(`${podRole.problem}; it is needed by ${podRoleNeededBy.join(', ')} (no store identity); alternatively give the SecretStore a ramRoleARN or serviceAccountRef`);
+    problems.push(`${podRole.problem}; the pod's role is needed by ${podRoleNeededBy.join(', ')} (or give the entry a SecretStore with its own ramRoleARN)`);
   }
   return { profiles: [...profiles.values()], externalSecrets, accessKeySecrets, warnings, problems };
 }
