@@ -104,7 +104,7 @@ test('cross-account: the chained AssumeRole reads a secret of another account', 
   w.assertNoSecretsInLogs();
 });
 
-test('throttling and 5xx are retried with backoff and no data is lost', async (t) => {
+test('throttling, 5xx and dropped connections are retried with backoff and no data is lost', async (t) => {
   const w = await InjectorWorld.start();
   t.after(() => w.close());
   const role = await w.tenantRole('team-a', 'team-a', 'app', 'team-a/');
@@ -112,6 +112,7 @@ test('throttling and 5xx are retried with backoff and no data is lost', async (t
   await w.secret('team-a/two', 'second-secret-value');
   await w.parameter('team-a/param', 'parameter-value-xyz');
   await w.emu.fault({ action: 'GetSecretValue', kind: 'throttle', count: 2 });
+  await w.emu.fault({ action: 'GetSecretParameter', kind: 'drop', count: 1 });
   await w.emu.fault({ action: 'GetSecretParameter', kind: 'error', count: 1 });
   await w.emu.fault({ action: 'AssumeRoleWithOIDC', kind: 'error', count: 1, status: 500, code: 'InternalError' });
   const cfg = w.config({ name: 't', ns: 'team-a', profiles: [w.rrsa('p', role)], externalSecrets: [
@@ -126,7 +127,9 @@ test('throttling and 5xx are retried with backoff and no data is lost', async (t
   assert.equal(await read(join(cfg.mountPath, 'kms', 'two')), 'second-secret-value');
   const counts = await w.emu.counts();
   assert.ok((counts.errors.GetSecretValue ?? 0) >= 2, 'the throttled calls reached the emulator');
-  assert.ok((counts.errors.AssumeRoleWithOIDC ?? 0) === 1 && (counts.errors.GetSecretParameter ?? 0) === 1);
+  assert.equal(counts.errors.AssumeRoleWithOIDC, 1);
+  assert.ok((counts.actions.GetSecretParameter ?? 0) >= 3, 'the dropped connection and the 503 were retried');
+  assert.match(p.output(), /"cloudCode":"ECONNRESET"/);
   assert.match(p.output(), /fetch failed, retrying after backoff/);
   assert.match(p.output(), /"cloudCode":"Rejected\.Throttling"/);
   assert.equal(await read(join(cfg.mountPath, 'oos', 'param')), 'parameter-value-xyz');
