@@ -25,10 +25,13 @@ export interface RuleFailure {
   key: string;
   code: ErrorCodeType;
   message: string;
-  /** Which spec entry failed, e.g. `data[2]` or `dataProcess[0]` (for keepLastGood and logs). */
-  entry: string;
-  /** `entry`: the whole entry produced nothing; `key`: only this invalid key was dropped. */
-  scope: 'entry' | 'key';
+  /**
+   * Which spec entry failed, e.g. `data[2]` or `dataProcess[0]` (for keepLastGood and logs).
+   * Always set by applyRules; optional so callers can report their own failures (e.g. a write).
+   */
+  entry?: string;
+  /** `entry`: the whole entry produced nothing; `key`: only this invalid key was dropped. Set by applyRules. */
+  scope?: 'entry' | 'key';
 }
 
 /**
@@ -72,7 +75,7 @@ function asBytes(v: FetchedValue): Uint8Array {
   return typeof v.data === 'string' ? utf8.encode(v.data) : v.data;
 }
 
-type EntryFailure = Omit<RuleFailure, 'externalSecret' | 'entry' | 'scope'>;
+type EntryFailure = Pick<RuleFailure, 'key' | 'code' | 'message'>;
 type Lookup = { ok: true; value: FetchedValue } | { ok: false; failure: EntryFailure };
 
 function lookup(es: PlannedExternalSecret, source: PlannedDataSource, results: FetchResults): Lookup {
@@ -169,14 +172,14 @@ export function dataEntryKeys(source: PlannedDataSource): string[] {
  */
 export function keepLastGood(es: PlannedExternalSecret, previous: ReadonlyMap<string, Uint8Array>, applied: { files: ReadonlyMap<string, Uint8Array>; failures: readonly RuleFailure[] }): Map<string, Uint8Array> {
   const out = new Map(applied.files);
-  const entryFailures = applied.failures.filter((f) => f.scope === 'entry');
+  const entryFailures = applied.failures.filter((f) => f.scope !== 'key');
   if (entryFailures.length === 0) return out;
   const keep = (k: string): void => {
     const old = previous.get(k);
     if (old !== undefined && !out.has(k)) out.set(k, old);
   };
   for (const f of entryFailures) {
-    const m = /^data\[(\d+)\]$/.exec(f.entry);
+    const m = /^data\[(\d+)\]$/.exec(f.entry ?? '');
     const source = m === null ? undefined : es.data[Number(m[1])];
     if (source !== undefined) dataEntryKeys(source).forEach(keep);
     else for (const k of previous.keys()) keep(k);
