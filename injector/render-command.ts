@@ -19,6 +19,7 @@ export const RENDER_PROFILE = 'default';
 /** Default file mode: read-only for owner and group, as the injector writes for an fsGroup. */
 export const DEFAULT_RENDER_FILE_MODE = 0o440;
 
+/** The `render --help` text (also appended to flag errors, so a mistake shows what is accepted). */
 export const RENDER_USAGE = `Usage: ack-secret-injector render -f FILE [-f FILE ...] --values VALUES.json --out DIR [flags]
 
 Applies the rules of ExternalSecret manifests (alibabacloud.com/v1alpha1; multi-document YAML or
