@@ -17,31 +17,46 @@ import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.t
 import { decideNotify, deliverNotify, NOTIFY_RETRY_POLICY } from './notify.ts';
 import { refreshOnce, type FileSet } from './refresh.ts';
 
-const USAGE = `Usage: ack-secret-injector agent [--health-address ADDR]
+/**
+ * Upper bound of `--interval-ms`: one minute. The flag exists so `npm run bench` can run 1000+
+ * refresh cycles in seconds (bench/agent-memory.ts); longer intervals belong in the config.
+ */
+const MAX_INTERVAL_MS = 60_000;
+
+const USAGE = `Usage: ack-secret-injector agent [--health-address ADDR] [--interval-ms N]
 
 Keeps the files of the injector config (env SECRET_INJECTOR_CONFIG) fresh at its refresh
 interval. Serves /healthz, /ready and /metrics on config.healthPort.
 
   --health-address ADDR   address to listen on (default 0.0.0.0: the kubelet probes the pod IP)
+  --interval-ms N         BENCHMARKS ONLY: refresh every N ms (1..${MAX_INTERVAL_MS}) instead of
+                          config.refreshIntervalSeconds (whose minimum is 1 s); the webhook never sets it
 `;
 
 /** Where health listens unless told otherwise; see injector/health-server.ts for why not loopback. */
 export const DEFAULT_HEALTH_ADDRESS = '0.0.0.0';
 
-function parseFlags(argv: string[]): { healthAddress: string } | 'help' {
+function parseFlags(argv: string[]): { healthAddress: string; intervalMs: number | undefined } | 'help' {
   let values: { [k: string]: string | boolean | undefined };
   try {
-    ({ values } = parseArgs({ args: argv, options: { 'health-address': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options: { 'health-address': { type: 'string' }, 'interval-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new InjectorError(ErrorCode.CONFIG, `${(err as Error).message}\n${USAGE}`);
   }
   if (values.help === true) return 'help';
+  const problems: string[] = [];
   const raw = values['health-address'];
   const healthAddress = typeof raw === 'string' ? raw : DEFAULT_HEALTH_ADDRESS;
   if (!/^(\d{1,3}(\.\d{1,3}){3}|::|::1|localhost)$/.test(healthAddress)) {
-    throw new InjectorError(ErrorCode.CONFIG, `--health-address: expected an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(healthAddress)}`);
+    problems.push(`--health-address: expected an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(healthAddress)}`);
   }
-  return { healthAddress };
+  const intervalRaw = values['interval-ms'];
+  const intervalMs = typeof intervalRaw === 'string' && /^\d+$/.test(intervalRaw) ? Number(intervalRaw) : undefined;
+  if (typeof intervalRaw === 'string' && (intervalMs === undefined || intervalMs < 1 || intervalMs > MAX_INTERVAL_MS)) {
+    problems.push(`--interval-ms: expected an integer from 1 to ${MAX_INTERVAL_MS}, got ${JSON.stringify(intervalRaw)}`);
+  }
+  if (problems.length > 0) throw new InjectorError(ErrorCode.CONFIG, problems.join('; '));
+  return { healthAddress, intervalMs };
 }
 
 /**
@@ -50,8 +65,9 @@ function parseFlags(argv: string[]): { healthAddress: string } | 'help' {
  * 2. Clean writer leftovers and seed the last good state from the folders on disk (init's files).
  * 3. Loop: refresh; after each, update readiness/metrics, log, and notify on change.
  * 4. On abort: close the health server; exit 0.
+ * `intervalMs` (the benchmark-only `--interval-ms` flag) replaces config.refreshIntervalSeconds.
  */
-export async function runAgent(rt: InjectorRuntime, healthAddress: string, signal: AbortSignal): Promise<number> {
+export async function runAgent(rt: InjectorRuntime, healthAddress: string, signal: AbortSignal, intervalMs?: number): Promise<number> {
   const { config, logger, metrics } = rt;
   // 1.
   const health = await startHealthServer({ address: healthAddress, port: config.healthPort, registry: metrics.registry });
@@ -68,7 +84,7 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
     const write = folderWriter(config);
     // 3.
     const { refreshes } = await runAgentLoop({
-      intervalMs: config.refreshIntervalSeconds * 1000,
+      intervalMs: intervalMs ?? config.refreshIntervalSeconds * 1000,
       signal,
       refresh: () => refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal }, lastGood),
       afterRefresh: async (outcome, first) => {
@@ -103,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    return await runAgent(rt, flags.healthAddress, ac.signal);
+    return await runAgent(rt, flags.healthAddress, ac.signal, flags.intervalMs);
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
