@@ -132,7 +132,22 @@ test('pods of Jobs never get a classic sidecar', async (t) => {
       const { pod, warnings } = await mutate(f.pod({ metadata: c.metadata, annotations: c.annotations ?? {} }), c.settings);
       assert.deepEqual(names(pod.spec?.initContainers), c.init);
       assert.deepEqual(names(pod.spec?.containers), c.containers);
-      assert.equal(warnings.some((w) => /Job nightly-28391.*init-only/.test(w)), c.warning, JSON.stringify(warnings));
+      assert.equal(warnings.some((w) => /^pod of Job nightly-28391: secrets are fetched once \(init-only\)/.test(w)), c.warning, JSON.stringify(warnings));
+    });
+  }
+});
+
+test('bare pods that run to completion are treated like Jobs', async (t) => {
+  const cases: { name: string; restartPolicy: string; containers: string[]; warning: string | undefined }[] = [
+    { name: 'restartPolicy Never → init-only with a warning', restartPolicy: 'Never', containers: ['app'], warning: 'pod with restartPolicy Never: secrets are fetched once (init-only) since a classic sidecar would keep the pod from completing and native sidecars are off' },
+    { name: 'restartPolicy OnFailure → init-only with a warning', restartPolicy: 'OnFailure', containers: ['app'], warning: 'pod with restartPolicy OnFailure: secrets are fetched once (init-only) since a classic sidecar would keep the pod from completing and native sidecars are off' },
+    { name: 'restartPolicy Always → classic sidecar', restartPolicy: 'Always', containers: ['app', 'ack-secret-injector-agent'], warning: undefined },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const { pod, warnings } = await mutate(f.pod({ spec: { restartPolicy: c.restartPolicy } }));
+      assert.deepEqual(names(pod.spec?.containers), c.containers);
+      assert.deepEqual(warnings, c.warning === undefined ? [] : [c.warning]);
     });
   }
 });

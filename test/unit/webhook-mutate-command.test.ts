@@ -38,7 +38,7 @@ test('mutate -o json handles several files, a Job template and reports warnings 
   assert.deepEqual(names(template.spec.initContainers), ['ack-secret-injector-init']);
   assert.deepEqual(names(template.spec.containers), ['migrate']);
   assert.equal(template.metadata.ownerReferences, undefined);
-  assert.match(r.stderr, /^Warning: test\/fixtures\/manifests\/job-pod.yaml document 3: pod of Job migrate: secrets are fetched once \(init-only\)/m);
+  assert.match(r.stderr, /^Warning: test\/fixtures\/manifests\/job-pod.yaml document 3: pod of Job migrate: secrets are fetched once \(init-only\) since a classic sidecar would keep the pod from completing/m);
 });
 
 test('mutate with --server-version picks native sidecars under nativeSidecar auto', () => {
