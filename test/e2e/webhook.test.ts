@@ -1,0 +1,300 @@
+/**
+ * End to end: a real kube-apiserver calls the real webhook over TLS (registered from the chart's
+ * own rendered manifests), stores the mutated pod after its own validation, and the pod runner
+ * then runs the injected containers' commands for real against the Alibaba Cloud emulator, with
+ * the ServiceAccount tokens the API server minted. See docs/e2e.md.
+ */
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { BatchV1Api, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { canUseMountNamespaces, readPod, runPod, AGENT_NAME, INIT_NAME, type PodRun } from './pod-runner.ts';
+import {
+  ANNOTATION, LABEL_INJECT, WEBHOOK_NAMESPACE, apiErrorMessage, createExternalSecret, createTenant, eventually, helmTemplate, optedInPod,
+  rotateSecret, seedParameter, seedSecret, startStack, type Stack, type Tenant,
+} from './stack.ts';
+
+const FILES_VOLUME = 'ack-secret-injector-files';
+
+/** Sum of `ack_secret_injector_admissions_total` over all labels, read from the webhook's /metrics. */
+async function admissionsTotal(stack: Stack): Promise<number> {
+  const { body } = await stack.webhookGet('/metrics');
+  return body
+    .split('\n')
+    .filter((l) => /^\w*admissions_total\{/.test(l))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+function names(containers: Array<{ name: string }> | undefined): string[] {
+  return (containers ?? []).map((c) => c.name);
+}
+
+describe('end to end: real kube-apiserver, real webhook, injected containers run against the emulator', { timeout: 600_000 }, () => {
+  let stack: Stack;
+  let tenantA: Tenant;
+  let tenantB: Tenant;
+  const runs: PodRun[] = [];
+  const run = async (pod: V1Pod, options: Parameters<typeof runPod>[2] = {}): Promise<PodRun> => {
+    const r = await runPod(stack, pod, { env: { ...stack.emu.clientEnv(), SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: stack.emu.endpoint }, ...options });
+    runs.push(r);
+    return r;
+  };
+
+  before(async () => {
+    stack = await startStack();
+    process.stdout.write(`kube-apiserver ${stack.cp.version}\n`);
+    tenantA = await createTenant(stack, 'tenant-a', 'tenant-a/');
+    tenantB = await createTenant(stack, 'tenant-b', 'tenant-b/');
+    await seedSecret(stack, 'tenant-a/db', JSON.stringify({ username: 'shop_rw', password: 'pw-A-7f3c9e21', host: 'db.internal' }));
+    await seedSecret(stack, 'tenant-a/api-key', 'ak-A-0c4d5e6f7a8b');
+    await seedParameter(stack, 'tenant-a/smtp', 'user: mailer\npassword: smtp-A-91ab22\nport: 587\n');
+    await seedSecret(stack, 'tenant-b/db', JSON.stringify({ username: 'crm', password: 'pw-B-55e1d0aa' }));
+    for (const t of [tenantA, tenantB]) {
+      const p = t.prefix;
+      await createExternalSecret(stack, t.namespace, 'db', {
+        provider: 'kms',
+        data: [{ key: `${p}db`, name: 'db.json', jmesPath: [{ path: 'username', objectAlias: 'username' }, { path: 'password', objectAlias: 'password' }] }],
+      });
+    }
+    await createExternalSecret(stack, tenantA.namespace, 'app', {
+      provider: 'kms',
+      data: [{ key: 'tenant-a/api-key', name: 'api-key' }],
+      dataProcess: [{ extract: { key: 'tenant-a/db' }, replaceRule: [{ source: '^(.*)$', target: 'db_$1' }] }],
+    });
+    await createExternalSecret(stack, tenantA.namespace, 'mail', { provider: 'oos', dataProcess: [{ extract: { key: 'tenant-a/smtp' } }] });
+    // Tenant B names tenant A's secret in its own ExternalSecret: admission allows it (it is B's
+    // own ExternalSecret with B's own role); the cloud must refuse it.
+    await createExternalSecret(stack, tenantB.namespace, 'steal', { provider: 'kms', data: [{ key: 'tenant-a/db', name: 'loot' }] });
+    // Tenant B points at a SecretStore in tenant A's namespace: admission must refuse it.
+    await createExternalSecret(stack, tenantB.namespace, 'cross-store', {
+      provider: 'kms',
+      data: [{ key: 'tenant-a/db', name: 'loot', secretStoreRef: { name: 'a-store', namespace: tenantA.namespace } }],
+    });
+  });
+
+  after(async () => {
+    for (const r of runs) await r.stop();
+    await stack?.stop();
+  });
+
+  test('an opted-in pod is mutated with a native sidecar on this API server and passes its validation', async () => {
+    const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('native', tenantA.serviceAccount, 'db,app,mail') });
+    const pod = await readPod(stack, tenantA.namespace, created.metadata?.name ?? '');
+    assert.deepEqual(names(pod.spec?.initContainers), [INIT_NAME, AGENT_NAME]);
+    assert.equal(pod.spec?.initContainers?.[1]?.restartPolicy, 'Always');
+    assert.ok(pod.spec?.initContainers?.[1]?.startupProbe?.httpGet, 'the native sidecar has a startupProbe');
+    assert.deepEqual(names(pod.spec?.containers), ['app']);
+    assert.equal(pod.metadata?.annotations?.[ANNOTATION('status')], 'injected');
+    const appMount = pod.spec?.containers?.[0]?.volumeMounts?.find((m) => m.name === FILES_VOLUME);
+    assert.deepEqual({ path: appMount?.mountPath, ro: appMount?.readOnly }, { path: '/var/run/secrets/alibabacloud', ro: true });
+    const files = pod.spec?.volumes?.find((v) => v.name === FILES_VOLUME);
+    assert.equal(files?.emptyDir?.medium, 'Memory');
+    const token = pod.spec?.volumes?.find((v) => v.projected?.sources?.some((s) => s.serviceAccountToken !== undefined) && v.name.startsWith('ack-secret-injector'));
+    assert.equal(token?.projected?.sources?.[0]?.serviceAccountToken?.audience, 'sts.aliyuncs.com');
+    // The app container never mounts the injector's token.
+    assert.ok(!(pod.spec?.containers?.[0]?.volumeMounts ?? []).some((m) => m.name === token?.name));
+  });
+
+  test('the native-sidecar annotation set to false gives a classic sidecar container that the API server accepts', async () => {
+    const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('classic', tenantA.serviceAccount, 'db', { 'native-sidecar': 'false' }) });
+    assert.deepEqual(names(created.spec?.initContainers), [INIT_NAME]);
+    assert.deepEqual(names(created.spec?.containers), ['app', AGENT_NAME]);
+    assert.equal(created.spec?.containers?.[1]?.restartPolicy, undefined);
+  });
+
+  test('denials reach the client with the webhook message naming the annotation, the value and what is accepted', async () => {
+    const cases: Array<{ name: string; pod: V1Pod; expect: RegExp[] }> = [
+      { name: 'missing-es', pod: optedInPod('missing-es', tenantA.serviceAccount, 'nope'), expect: [/ExternalSecret tenant-a\/nope not found/] },
+      { name: 'bad-mode', pod: optedInPod('bad-mode', tenantA.serviceAccount, 'db', { mode: 'forever' }), expect: [/secret-injector\.alibabacloud\.com\/mode/, /"forever"/, /sidecar/] },
+    ];
+    for (const c of cases) {
+      await assert.rejects(stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: c.pod }), (err: unknown) => {
+        const message = apiErrorMessage(err);
+        assert.match(message, /denied the request/, c.name);
+        for (const re of c.expect) assert.match(message, re, c.name);
+        return true;
+      });
+    }
+  });
+
+  test('a pod in tenant B naming a SecretStore in tenant A is denied at admission', async () => {
+    await assert.rejects(stack.core.createNamespacedPod({ namespace: tenantB.namespace, body: optedInPod('cross', tenantB.serviceAccount, 'cross-store') }), (err: unknown) => {
+      assert.match(apiErrorMessage(err), /tenant-a/);
+      assert.match(apiErrorMessage(err), /namespace/i);
+      return true;
+    });
+  });
+
+  test('pods without the inject label are never sent to the webhook', async () => {
+    const before = await admissionsTotal(stack);
+    const plain: V1Pod = { metadata: { name: 'plain', annotations: { [ANNOTATION('external-secrets')]: 'db' } }, spec: { serviceAccountName: tenantA.serviceAccount, containers: [{ name: 'app', image: 'registry.example/app:1' }] } };
+    const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: plain });
+    assert.deepEqual(names(created.spec?.containers), ['app']);
+    assert.equal(created.spec?.initContainers, undefined);
+    // A labelled control pod proves the counter moves when the webhook IS called.
+    await stack.core.createNamespacedPod({ namespace: tenantA.namespace, dryRun: 'All', body: optedInPod('control', tenantA.serviceAccount, 'db') });
+    assert.equal(await admissionsTotal(stack), before + 1);
+  });
+
+  test('server-side dry-run returns the mutated pod and stores nothing', async () => {
+    const dry = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, dryRun: 'All', body: optedInPod('dry', tenantA.serviceAccount, 'db') });
+    assert.deepEqual(names(dry.spec?.initContainers), [INIT_NAME, AGENT_NAME]);
+    await assert.rejects(stack.core.readNamespacedPod({ namespace: tenantA.namespace, name: 'dry' }), /404|not found/i);
+  });
+
+  test('re-invocation after another webhook changes the pod does not inject twice', async () => {
+    // A second webhook, ordered after ours by name, adds an annotation: the API server then
+    // re-invokes ours (reinvocationPolicy IfNeeded), which must leave the pod as it is.
+    const serving = await stack.cp.issueServingCertificate(['127.0.0.1']);
+    const server: HttpsServer = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const review = JSON.parse(body) as { request: { uid: string; object: V1Pod } };
+        const hasAnnotations = review.request.object.metadata?.annotations !== undefined;
+        const patch = hasAnnotations ? [{ op: 'add', path: '/metadata/annotations/zz-touched', value: 'yes' }] : [];
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') } }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    const other: KubernetesObject & Record<string, unknown> = {
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'zz-e2e-toucher' },
+      webhooks: [{
+        name: 'zz.toucher.e2e.local', clientConfig: { url: `https://127.0.0.1:${port}/`, caBundle: Buffer.from(stack.cp.caPem).toString('base64') },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        objectSelector: { matchLabels: { 'e2e-touch': 'yes' } }, sideEffects: 'None', admissionReviewVersions: ['v1'], failurePolicy: 'Fail', reinvocationPolicy: 'Never',
+      }],
+    };
+    await stack.objects.create(other);
+    try {
+      const before = await admissionsTotal(stack);
+      const pod = optedInPod('reinvoked', tenantA.serviceAccount, 'db');
+      pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, 'e2e-touch': 'yes' } };
+      const created = await eventually('the second webhook to be active', async () => {
+        const p = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, dryRun: 'All', body: pod });
+        return p.metadata?.annotations?.['zz-touched'] === 'yes' ? p : undefined;
+      });
+      assert.deepEqual(names(created.spec?.initContainers), [INIT_NAME, AGENT_NAME]);
+      assert.equal(created.spec?.volumes?.filter((v) => v.name === FILES_VOLUME).length, 1);
+      // Our webhook answered at least twice for the last pod: the first call and the re-invocation.
+      assert.ok((await admissionsTotal(stack)) >= before + 2, 'the API server re-invoked the webhook');
+    } finally {
+      await stack.objects.delete(other);
+      server.close();
+    }
+  });
+
+  test('a Job pod never gets a classic sidecar: native sidecar by default, init-only with a warning when native sidecars are off', async () => {
+    const batch = stack.cp.kubeConfig.makeApiClient(BatchV1Api);
+    const job = await batch.createNamespacedJob({
+      namespace: tenantA.namespace,
+      body: { metadata: { name: 'migrate' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'registry.example/migrate:1' }] } } } },
+    });
+    const owned = (name: string, annotations: Record<string, string>): V1Pod => {
+      const p = optedInPod(name, tenantA.serviceAccount, 'db', annotations);
+      p.metadata = { ...p.metadata, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', uid: job.metadata?.uid ?? '', controller: true }] };
+      p.spec = { ...p.spec, containers: p.spec?.containers ?? [], restartPolicy: 'Never' };
+      return p;
+    };
+    const native = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: owned('job-native', {}) });
+    assert.deepEqual(names(native.spec?.initContainers), [INIT_NAME, AGENT_NAME]);
+    assert.deepEqual(names(native.spec?.containers), ['app']);
+    const off = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: owned('job-off', { 'native-sidecar': 'false' }) });
+    assert.deepEqual(names(off.spec?.initContainers), [INIT_NAME]);
+    assert.deepEqual(names(off.spec?.containers), ['app'], 'no classic sidecar that would keep the Job running');
+  });
+
+  test('every manifest the chart renders passes the API server validation in a server-side dry run', async () => {
+    await stack.core.createNamespace({ body: { metadata: { name: WEBHOOK_NAMESPACE } } });
+    const variants: Array<{ name: string; values: Record<string, unknown> }> = [
+      { name: 'self-managed (default)', values: { settings: { region: 'cn-hangzhou', oidcProviderArn: stack.oidcProviderArn }, crds: { install: true } } },
+      { name: 'existing-secret, CRDs off', values: { settings: { region: 'cn-hangzhou', accountId: '1234567890123456', clusterId: 'c0123' }, certificates: { mode: 'existing-secret', secretName: 'my-tls', existingSecret: { caBundle: stack.cp.caPem } }, crds: { install: false } } },
+    ];
+    for (const v of variants) {
+      const manifests = await helmTemplate(v.values, stack.dir);
+      assert.ok(manifests.length >= 10, `${v.name}: rendered ${manifests.length} manifests`);
+      for (const m of manifests) {
+        // CRDs and a webhook configuration of the same names already exist (installed above): validate them as updates.
+        try {
+          await stack.objects.create(m, undefined, 'All');
+        } catch (err) {
+          if (/already exists/.test(apiErrorMessage(err))) {
+            const current = await stack.objects.read({ apiVersion: m.apiVersion ?? '', kind: m.kind ?? '', metadata: { name: m.metadata?.name ?? '', ...(m.metadata?.namespace ? { namespace: m.metadata.namespace } : {}) } });
+            await stack.objects.replace({ ...m, metadata: { ...m.metadata, resourceVersion: current.metadata?.resourceVersion ?? '' } }, undefined, 'All');
+          } else {
+            assert.fail(`${v.name}: ${m.kind}/${m.metadata?.name} rejected: ${apiErrorMessage(err)}`);
+          }
+        }
+      }
+    }
+  });
+
+  test('pod runner: the init container writes the files, the native agent serves its startupProbe and picks up a rotation atomically', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
+    const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('runner-a', tenantA.serviceAccount, 'db,app,mail', { 'refresh-interval': '1s' }) });
+    const pod = await run(await readPod(stack, tenantA.namespace, created.metadata?.name ?? ''));
+    assert.equal(pod.initExitCode, 0, pod.output());
+    assert.ok(pod.nativeAgent);
+    assert.deepEqual(await pod.listKeys('db'), ['password', 'username']);
+    assert.equal(await pod.readFile('db', 'password'), 'pw-A-7f3c9e21');
+    assert.equal(await pod.readFile('app', 'api-key'), 'ak-A-0c4d5e6f7a8b');
+    assert.equal(await pod.readFile('app', 'db_host'), 'db.internal');
+    assert.equal(await pod.readFile('mail', 'port'), '587');
+    await rotateSecret(stack, 'tenant-a/db', JSON.stringify({ username: 'shop_rw', password: 'pw-A-rotated-0042', host: 'db.internal' }));
+    await eventually('the agent to write the rotated password', async () => ((await pod.readFile('db', 'password')) === 'pw-A-rotated-0042' ? true : undefined), 20_000);
+    assert.equal(await pod.readFile('app', 'db_password'), 'pw-A-rotated-0042', 'both folders moved to the new version');
+  });
+
+  test('pod runner: tenant B reads its own secret and is refused tenant A secret by the cloud with a clear error', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
+    const own = await stack.core.createNamespacedPod({ namespace: tenantB.namespace, body: optedInPod('runner-b', tenantB.serviceAccount, 'db', { mode: 'init-only' }) });
+    const ok = await run(await readPod(stack, tenantB.namespace, own.metadata?.name ?? ''), { agent: false });
+    assert.equal(ok.initExitCode, 0, ok.output());
+    assert.equal(await ok.readFile('db', 'password'), 'pw-B-55e1d0aa');
+
+    const steal = await stack.core.createNamespacedPod({ namespace: tenantB.namespace, body: optedInPod('runner-steal', tenantB.serviceAccount, 'steal', { mode: 'init-only' }) });
+    const refused = await run(await readPod(stack, tenantB.namespace, steal.metadata?.name ?? ''), { agent: false, env: { ...stack.emu.clientEnv(), SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: stack.emu.endpoint }, initTimeoutMs: 120_000 });
+    assert.notEqual(refused.initExitCode, 0);
+    assert.match(refused.output(), /steal/);
+    assert.match(refused.output(), /Forbidden\.NoPermission|NoPermission/);
+    await assert.rejects(refused.readFile('steal', 'loot'), /ENOENT/);
+  });
+
+  test('pod runner: skip-init relies on the native sidecar startupProbe, and notify-url is called once per change', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
+    const calls: string[] = [];
+    const app: HttpServer = createHttpServer((req, res) => {
+      calls.push(`${req.method} ${req.url}`);
+      res.end('reloaded');
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const port = (app.address() as AddressInfo).port;
+    try {
+      const created = await stack.core.createNamespacedPod({
+        namespace: tenantA.namespace,
+        body: optedInPod('runner-notify', tenantA.serviceAccount, 'app', { 'skip-init': 'true', 'refresh-interval': '1s', 'notify-url': `http://127.0.0.1:${port}/-/reload` }),
+      });
+      const stored = await readPod(stack, tenantA.namespace, created.metadata?.name ?? '');
+      assert.deepEqual(names(stored.spec?.initContainers), [AGENT_NAME]);
+      const pod = await run(stored);
+      // runPod returned after the startupProbe passed: the files must already be there.
+      assert.equal(await pod.readFile('app', 'api-key'), 'ak-A-0c4d5e6f7a8b');
+      await new Promise((r) => setTimeout(r, 2_500)); // two unchanged refreshes
+      assert.deepEqual(calls, [], 'no notification for unchanged refreshes');
+      await rotateSecret(stack, 'tenant-a/api-key', 'ak-A-rotated-99aa11');
+      await eventually('the agent to write the rotated key', async () => ((await pod.readFile('app', 'api-key')) === 'ak-A-rotated-99aa11' ? true : undefined), 20_000);
+      await eventually('the notification', async () => (calls.length >= 1 ? true : undefined), 10_000);
+      await new Promise((r) => setTimeout(r, 2_500));
+      assert.deepEqual(calls, ['POST /-/reload'], 'exactly one notification for one change');
+    } finally {
+      app.close();
+    }
+  });
+
+  test('no log of the webhook or of any injected container contains a seeded secret value or a token', () => {
+    const logs = [stack.webhookLog(), ...runs.map((r) => r.output())].join('\n');
+    assert.ok(logs.length > 0);
+    for (const s of stack.secrets) assert.ok(!logs.includes(s), `a log contains a seeded secret value or token (${s.length} chars)`);
+  });
+});
