@@ -14,7 +14,6 @@
  * is the same logic one tick at a time, with the Kubernetes calls passed in, for unit tests.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { createKubeCertificateApi, isConflict, type CertificateKubeApi, type SecretRecord } from './certificate-kube-api.ts';
@@ -186,25 +185,68 @@ export async function runSelfManagedCertificates(options: SelfManagedOptions): P
   if (problems.length > 0) throw new InjectorError(ErrorCode.CONFIG, `invalid self-managed certificate options: ${problems.join('; ')}`);
   const { kubeConfig, signal, onFilesWritten, ...rest } = options;
   const manager = createCertificateManager({ ...rest, api: createKubeCertificateApi(kubeConfig) });
-  const period = options.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
+  await runCertificateLoop(manager, {
+    signal,
+    periodMs: options.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS,
+    logger: options.logger,
+    ...(onFilesWritten === undefined ? {} : { onFilesWritten }),
+  });
+}
+
+/** Options of {@link runCertificateLoop}. */
+export interface CertificateLoopOptions {
+  signal: AbortSignal;
+  periodMs: number;
+  logger: Logger;
+  onFilesWritten?: (info: { notAfter: Date; subject: string }) => void;
+}
+
+/**
+ * The loop around a {@link CertificateManager}. Steps: 1. tick, logging (not throwing) a failure;
+ * 2. report newly written files; 3. sleep one period or until aborted; 4. after the abort,
+ * release the Lease (a failure there only delays the takeover by one lease duration).
+ */
+export async function runCertificateLoop(manager: CertificateManager, options: CertificateLoopOptions): Promise<void> {
+  const { signal, logger } = options;
   while (!signal.aborted) {
+    // 1.–2.
     try {
       const result = await manager.tick();
-      if (result.filesWritten && result.serving !== undefined) onFilesWritten?.(result.serving);
+      if (result.filesWritten && result.serving !== undefined) options.onFilesWritten?.(result.serving);
     } catch (err) {
-      options.logger.error({ err: describe(err) }, 'certificate tick failed; retrying');
+      logger.error({ err: describe(err) }, 'certificate tick failed; retrying');
     }
-    try {
-      await sleep(period, undefined, { signal });
-    } catch {
-      break;
-    }
+    // 3.
+    await sleepUnlessAborted(options.periodMs, signal);
   }
+  // 4.
   try {
     await manager.release();
   } catch (err) {
-    options.logger.warn({ err: describe(err) }, 'could not release the certificate Lease; it expires on its own');
+    logger.warn({ err: describe(err) }, 'could not release the certificate Lease; it expires on its own');
   }
+}
+
+/**
+ * Waits `ms` or until `signal` aborts, whichever comes first; never rejects. Built on the global
+ * setTimeout (not timers/promises) so node:test mock timers drive it in tests.
+ */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Reads the certificate state out of the Secret (decoded data keys plus the retain-until annotation). */

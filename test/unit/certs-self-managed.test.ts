@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import {
 } from '../../certs/certificate-kube-api.ts';
 import { createLeaseElector } from '../../certs/lease-election.ts';
 import { RETAIN_UNTIL_ANNOTATION, RotationAction, SECRET_KEYS } from '../../certs/rotation.ts';
-import { createCertificateManager, runSelfManagedCertificates, type CertificateManagerOptions } from '../../certs/self-managed.ts';
+import { createCertificateManager, runCertificateLoop, runSelfManagedCertificates, type CertificateManager, type CertificateManagerOptions, type TickResult } from '../../certs/self-managed.ts';
 import { writeServingFiles } from '../../certs/serving-files.ts';
 import { readTlsMaterial } from '../../webhook/tls-reloader.ts';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -394,6 +394,65 @@ describe('certs/self-managed: one writer, every replica syncs files', () => {
         return true;
       },
     );
+  });
+});
+
+describe('certs/self-managed: the loop (mock timers)', () => {
+  /** A manager whose ticks are scripted: each entry is a result or an error to throw. */
+  function scripted(script: (TickResult | Error)[]): CertificateManager & { ticks: number; released: number } {
+    const state = { ticks: 0, released: 0 };
+    return Object.assign(state, {
+      async tick(): Promise<TickResult> {
+        const next = script[state.ticks] ?? script[script.length - 1]!;
+        state.ticks += 1;
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      async release(): Promise<void> {
+        state.released += 1;
+      },
+    });
+  }
+  const idle: TickResult = { leader: true, holder: 'me', secretWritten: false, caBundlePatched: false, filesWritten: false };
+  const wrote: TickResult = { ...idle, filesWritten: true, serving: { notAfter: new Date('2027-01-01T00:00:00Z'), subject: 'CN=x' } };
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < 10; i += 1) await Promise.resolve();
+  };
+
+  it('ticks once per period, survives a failing tick, reports written files, releases the Lease on abort', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const manager = scripted([wrote, new Error('apiserver down'), idle]);
+      const controller = new AbortController();
+      const { logger, lines } = capture();
+      const written: string[] = [];
+      const done = runCertificateLoop(manager, { signal: controller.signal, periodMs: 2_000, logger, onFilesWritten: (info) => written.push(info.subject) });
+      await flush();
+      assert.equal(manager.ticks, 1, 'the first tick runs at once');
+      assert.deepEqual(written, ['CN=x']);
+      mock.timers.tick(1_999);
+      await flush();
+      assert.equal(manager.ticks, 1, 'nothing before the period is over');
+      mock.timers.tick(1);
+      await flush();
+      assert.equal(manager.ticks, 2);
+      assert.match(lines(), /certificate tick failed; retrying/);
+      mock.timers.tick(2_000);
+      await flush();
+      assert.equal(manager.ticks, 3, 'the loop goes on after a failure');
+      controller.abort();
+      await done;
+      assert.equal(manager.released, 1);
+      assert.equal(manager.ticks, 3, 'no tick after the abort');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('an already aborted signal releases without ticking', async () => {
+    const manager = scripted([idle]);
+    await runCertificateLoop(manager, { signal: AbortSignal.abort(), periodMs: 2_000, logger: capture().logger });
+    assert.deepEqual([manager.ticks, manager.released], [0, 1]);
   });
 });
 
