@@ -37,7 +37,7 @@ test('agent: rotation is picked up by the next refresh, swapped atomically, noti
   const p = w.spawn('agent', cfg, ['--health-address', '127.0.0.1']);
   const port = await healthPort(p);
   assert.equal((await get(port, '/healthz')).status, 200);
-  await waitFor('/ready', async () => ((await get(port, '/ready')).status === 200 ? true : undefined));
+  await waitFor('/ready', async () => ((await get(port, '/ready')).status === 200 ? true : undefined), 30_000, p);
   const dir = join(cfg.mountPath, 'db');
   assert.equal(await readText(join(dir, 'user')), 'gen1-user-aaaa');
 
@@ -50,6 +50,7 @@ test('agent: rotation is picked up by the next refresh, swapped atomically, noti
         const gen = await realpath(join(dir, '..data'));
         const [u, pw] = await Promise.all([readText(join(gen, 'user')), readText(join(gen, 'password'))]);
         pairs.push(`${u.slice(0, 4)}/${pw.slice(0, 4)}`);
+        await new Promise((r) => setImmediate(r)); // leave the event loop to the emulator in this process
       } catch (err) {
         // The old generation folder was removed between realpath and read: retry, as kubelet readers do.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -58,10 +59,10 @@ test('agent: rotation is picked up by the next refresh, swapped atomically, noti
   })();
   const before = metricValue((await get(port, '/metrics')).body, /secret_injector_refreshes_total\{result="success"\} (\d+)/);
   await w.rotate('team-a/db', '{"user":"gen2-user-bbbb","password":"gen2-pass-bbbb"}');
-  await waitFor('the rotated value', async () => ((await readText(join(dir, 'user'))) === 'gen2-user-bbbb' ? true : undefined));
+  await waitFor('the rotated value', async () => ((await readText(join(dir, 'user'))) === 'gen2-user-bbbb' ? true : undefined), 30_000, p);
   const after = metricValue((await get(port, '/metrics')).body, /secret_injector_refreshes_total\{result="success"\} (\d+)/);
   assert.ok(after - before <= 2, `picked up within one interval: ${after - before} refreshes`);
-  await waitFor('two more refreshes', async () => (metricValue((await get(port, '/metrics')).body, /secret_injector_refreshes_total\{result="success"\} (\d+)/) >= after + 2 ? true : undefined));
+  await waitFor('two more refreshes', async () => (metricValue((await get(port, '/metrics')).body, /secret_injector_refreshes_total\{result="success"\} (\d+)/) >= after + 2 ? true : undefined), 30_000, p);
   reading = false;
   await reader;
   assert.ok(pairs.length > 0);
@@ -95,17 +96,17 @@ test('agent: a long outage keeps the last good files, counts failures, stays rea
   assert.equal(await init.exited, 0, init.output());
   const p = w.spawn('agent', cfg, ['--health-address', '127.0.0.1']);
   const port = await healthPort(p);
-  await waitFor('/ready', async () => ((await get(port, '/ready')).status === 200 ? true : undefined));
+  await waitFor('/ready', async () => ((await get(port, '/ready')).status === 200 ? true : undefined), 30_000, p);
   await w.emu.fault({ action: 'GetSecretValue', kind: 'error', count: 1000 });
-  await waitFor('two failed KMS refreshes', async () => (metricValue((await get(port, '/metrics')).body, /secret_injector_fetch_failures_total\{code="E_PROVIDER",reason="ServiceUnavailableTemporary",provider="kms"\} (\d+)/) >= 2 ? true : undefined), 60_000);
+  await waitFor('two failed KMS refreshes', async () => (metricValue((await get(port, '/metrics')).body, /secret_injector_fetch_failures_total\{code="E_PROVIDER",reason="ServiceUnavailableTemporary",provider="kms"\} (\d+)/) >= 2 ? true : undefined), 60_000, p);
   await w.rotate('team-a/db', 'rotated-during-outage');
-  await waitFor('another failed KMS refresh', async () => (metricValue((await get(port, '/metrics')).body, /fetch_failures_total\{code="E_PROVIDER",reason="ServiceUnavailableTemporary",provider="kms"\} (\d+)/) >= 3 ? true : undefined), 60_000);
+  await waitFor('another failed KMS refresh', async () => (metricValue((await get(port, '/metrics')).body, /fetch_failures_total\{code="E_PROVIDER",reason="ServiceUnavailableTemporary",provider="kms"\} (\d+)/) >= 3 ? true : undefined), 60_000, p);
   assert.equal(await readText(join(cfg.mountPath, 'db', 'value')), 'good-value-before-outage', 'the last good file stays');
   assert.equal(await readText(join(cfg.mountPath, 'cfg', 'value')), 'parameter-before-outage', 'the healthy source is unaffected');
   assert.equal((await get(port, '/ready')).status, 200);
   assert.match((await get(port, '/metrics')).body, /secret_injector_refreshes_total\{result="partial"\} \d+/);
   await w.emu.clearFaults();
-  await waitFor('recovery', async () => ((await readText(join(cfg.mountPath, 'db', 'value'))) === 'rotated-during-outage' ? true : undefined), 30_000);
+  await waitFor('recovery', async () => ((await readText(join(cfg.mountPath, 'db', 'value'))) === 'rotated-during-outage' ? true : undefined), 30_000, p);
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0);
   w.assertNoSecretsInLogs();
@@ -124,9 +125,9 @@ test('agent: STS credentials are reused, refreshed before expiry, and the replac
   await w.writeToken(cfg.tokenPath, 'team-a', 'app', 5);
   const p = w.spawn('agent', cfg, ['--health-address', '127.0.0.1']);
   const port = await healthPort(p);
-  await waitFor('/ready', async () => ((await get(port, '/ready')).status === 200 ? true : undefined));
+  await waitFor('/ready', async () => ((await get(port, '/ready')).status === 200 ? true : undefined), 30_000, p);
   await w.writeToken(cfg.tokenPath, 'team-a', 'app', 3600);
-  await waitFor('14 KMS calls', async () => ((await w.emu.counts()).actions.GetSecretValue ?? 0) >= 14 ? true : undefined, 60_000);
+  await waitFor('14 KMS calls', async () => ((await w.emu.counts()).actions.GetSecretValue ?? 0) >= 14 ? true : undefined, 60_000, p);
   const counts = await w.emu.counts();
   const sts = counts.actions.AssumeRoleWithOIDC ?? 0;
   const kms = counts.actions.GetSecretValue ?? 0;

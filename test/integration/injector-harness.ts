@@ -166,13 +166,16 @@ export class InjectorWorld {
   }
 }
 
-/** Polls `check` (every 100 ms) until it returns a value other than undefined, or fails after `limitMs` naming `what`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 20_000): Promise<T> {
+/**
+ * Polls `check` (every 100 ms) until it returns a value other than undefined, or fails after
+ * `limitMs` naming `what` and showing the tail of `p`'s output (to diagnose a slow machine).
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 30_000, p?: InjectorProcess): Promise<T> {
   const end = Date.now() + limitMs;
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${p === undefined ? '' : `; injector output ends with:\n${p.output().slice(-3000)}`}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -182,5 +185,5 @@ export async function healthPort(p: InjectorProcess): Promise<number> {
   return waitFor('the agent health port', () => {
     const m = /"port":(\d+)[^\n]*health server listening/.exec(p.output());
     return m === null ? undefined : Number(m[1]);
-  });
+  }, 30_000, p);
 }
