@@ -67,6 +67,11 @@ describe('chart values are checked before anything is installed', () => {
       expect: [/\/settings': additional properties 'refreshInterval' not allowed/],
     },
     {
+      name: 'the schema rejects an account id given as a number (it would lose precision)',
+      args: ['--set', 'settings.accountId=1234567890123456'],
+      expect: [/\/settings\/accountId': got number, want string/],
+    },
+    {
       name: 'missing region and OIDC identity are reported together',
       args: ['--set', 'settings.region=', '--set', 'settings.accountId=', '--set', 'settings.clusterId='],
       expect: [/invalid values \(2 problem\(s\)\)/, /settings\.region: required/, /settings\.oidcProviderArn: required unless both settings\.accountId and settings\.clusterId are set/],
