@@ -188,8 +188,9 @@ async function call<T>(fn: () => Promise<T>, kind: string, name: string): Promis
     return await fn();
   } catch (err) {
     const status = statusOf(err);
-    // 409 Conflict: stale resourceVersion or AlreadyExists; 422 from a failed JSON-patch `test` op.
-    if (status === HTTP_CONFLICT || status === 422) throw conflictError(kind, name, err);
+    // 409 Conflict: a stale resourceVersion, AlreadyExists, or a failed JSON-patch `test` op on
+    // metadata.resourceVersion (the API server answers that with 409 too).
+    if (status === HTTP_CONFLICT) throw conflictError(kind, name, err);
     throw new InjectorError(ErrorCode.KUBE, `${kind} ${name}: the Kubernetes API answered ${status ?? 'with a network error'}`, {
       retryable: true,
       cause: err,

@@ -264,10 +264,14 @@ export function stateFromSecret(secret: SecretRecord): CertificateState {
   return state;
 }
 
-/** The Secret to write for `state`, keeping foreign labels/annotations of `existing`. Type kubernetes.io/tls. */
+/**
+ * The Secret to write for `state`, keeping foreign labels/annotations of `existing`. A new Secret
+ * is type kubernetes.io/tls; an existing one keeps its type, because `type` is immutable and an
+ * update that changed it would be refused on every tick.
+ */
 export function secretFromState(state: Required<CertificateState>, existing: SecretRecord | undefined): SecretRecord {
   const record: SecretRecord = {
-    type: 'kubernetes.io/tls',
+    type: existing?.type ?? 'kubernetes.io/tls',
     data: {
       [SECRET_KEYS.servingCert]: state.servingCertPem,
       [SECRET_KEYS.servingKey]: state.servingKeyPem,

@@ -353,6 +353,22 @@ describe('certs/self-managed: one writer, every replica syncs files', () => {
     }
   });
 
+  it('a pre-created Opaque Secret keeps its (immutable) type and foreign metadata when filled in', async () => {
+    const { cluster, managers: [a], base } = await setup(['replica-a']);
+    try {
+      cluster.secrets.set('si/ack-secret-injector-tls', { type: 'Opaque', data: {}, annotations: { owner: 'ops' }, labels: { team: 'platform' }, resourceVersion: '5' });
+      const r = await a!.tick();
+      assert.equal(r.secretWritten, true);
+      const secret = cluster.secrets.get('si/ack-secret-injector-tls')!;
+      assert.equal(secret.type, 'Opaque');
+      assert.equal(secret.annotations['owner'], 'ops');
+      assert.equal(secret.labels['team'], 'platform');
+      assert.deepEqual(Object.keys(secret.data).sort(), ['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   it('a missing MutatingWebhookConfiguration is logged, not fatal', async () => {
     const { cluster, managers: [a], log, base } = await setup(['replica-a']);
     try {
