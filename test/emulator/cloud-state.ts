@@ -38,6 +38,8 @@ export class CloudState {
   readonly settings: StsSettings = { credentialLifetimeSeconds: undefined, chainedMaxDurationSeconds: undefined };
   /** Signature nonces seen within the skew window (reference §7.1 step 7), with their expiry. */
   readonly nonces = new Map<string, number>();
+  /** When `nonces` was last pruned of expired entries (epoch ms). */
+  noncesPrunedAt = 0;
 
   constructor(o: { region: string; defaultAccountId: string; issuerUrl: string; now?: () => number }) {
     this.region = o.region;

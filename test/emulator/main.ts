@@ -49,13 +49,20 @@ export async function main(argv: string[]): Promise<number> {
   // pino destination 2 = stderr.
   const { pino } = await import('pino');
   const logger = createLogger({ name: 'emulator', level: values['log-level'] }, pino.destination(2));
-  const emu = await startEmulator({
-    port,
-    logger,
-    ...(values['ca-file'] === undefined ? {} : { caFile: values['ca-file'] }),
-    ...(values.account === undefined ? {} : { accountId: values.account }),
-    ...(values.region === undefined ? {} : { region: values.region }),
-  });
+  let emu;
+  try {
+    emu = await startEmulator({
+      port,
+      logger,
+      ...(values['ca-file'] === undefined ? {} : { caFile: values['ca-file'] }),
+      ...(values.account === undefined ? {} : { accountId: values.account }),
+      ...(values.region === undefined ? {} : { region: values.region }),
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`emulator: cannot start on 127.0.0.1:${port}${values['ca-file'] === undefined ? '' : ` with --ca-file ${values['ca-file']}`}: ${e.code ?? ''} ${e.message}\n`);
+    return 1;
+  }
   const seed = values.seed === 'demo' ? await seedDemo(emu, { accountId: emu.accountId, region: emu.region, issuer: emu.issuer }) : undefined;
   process.stdout.write(`${JSON.stringify({ url: emu.url, endpoint: emu.endpoint, caFile: emu.caFile, issuer: emu.issuer, ...(seed === undefined ? {} : { seed }) })}\n`);
   await new Promise<void>((resolve) => {
