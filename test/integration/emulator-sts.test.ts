@@ -233,6 +233,8 @@ describe('emulated STS with the real SDK clients', () => {
         { op: 'static', accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret }, { op: 'chain', roleArn: remoteRole }, { op: 'getCredential' },
         { op: 'static', accessKeyId: user.accessKeyId, accessKeySecret: `${user.accessKeySecret}x` }, { op: 'chain', roleArn: remoteRole }, { op: 'getCredential' },
         { op: 'static', accessKeyId: 'LTAInotakey', accessKeySecret: 'whatever' }, { op: 'chain', roleArn: remoteRole }, { op: 'getCredential' },
+        { op: 'static', accessKeyId: user.accessKeyId, accessKeySecret: user.accessKeySecret },
+        { op: 'call', action: 'AssumeRole', version: '2015-04-01', query: { RoleArn: remoteRole, RoleSessionName: 'acs3-session', DurationSeconds: '3600' } },
       ]);
     });
     test('a RAM user key allowed sts:AssumeRole gets credentials for the cross-account role', () => {
@@ -250,6 +252,12 @@ describe('emulated STS with the real SDK clients', () => {
     });
     test('an unknown AccessKeyId is InvalidAccessKeyId.NotFound', () => {
       assert.equal(stsErrorBody(results[11])['Code'], 'InvalidAccessKeyId.NotFound');
+    });
+    test('AssumeRole signed with ACS3 through openapi-client callApi (the sts20150401 way) issues credentials', () => {
+      const r = ok(results[13]) as { statusCode: number; body: { AssumedRoleUser: { Arn: string }; Credentials: { AccessKeyId: string } } };
+      assert.equal(r.statusCode, 200);
+      assert.equal(r.body.AssumedRoleUser.Arn, `${remoteRole}/acs3-session`);
+      assert.equal(emu.state.sessions.get(r.body.Credentials.AccessKeyId)?.accountId, OTHER_ACCOUNT);
     });
   });
 
