@@ -59,7 +59,12 @@ export interface ReadinessCheck {
   ready: () => boolean;
 }
 
+/**
+ * Everything the app needs, passed in (STYLE.md item 13), so tests build it from plain maps and
+ * a fresh metrics registry while the server command wires the informer caches and the reloader.
+ */
 export interface AppDeps {
+  /** Where `admit()` looks up Namespaces, ServiceAccounts, ExternalSecrets and stores. */
   resolver: Resolver;
   /** Returns the settings to admit with (validated and frozen at start). */
   settings: () => Readonly<Settings>;
@@ -73,6 +78,7 @@ export interface AppDeps {
   admit?: AdmitFunction;
   /** Shutdown state (server-shutdown.ts ShutdownGate): once closing, responses carry `Connection: close`. */
   shutdown?: { readonly closing: boolean };
+  /** Overrides BODY_LIMIT_BYTES (the default is what production uses; see its comment). */
   bodyLimitBytes?: number;
 }
 
