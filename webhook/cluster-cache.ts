@@ -97,6 +97,15 @@ function accessFor(kubeConfig: KubeConfig): ResourceAccess[] {
   ];
 }
 
+/**
+ * Drops `metadata.managedFields` (server-side apply bookkeeping) in place. The admission core
+ * never reads it, and it is often the largest part of a small object, so keeping it would
+ * roughly double the memory a cluster's ServiceAccounts take in the cache.
+ */
+function slim(obj: KubernetesObject): void {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+}
+
 /** One informer with its own restart loop and sync state. */
 class ResourceCache {
   readonly access: ResourceAccess;
@@ -122,11 +131,15 @@ class ResourceCache {
     this.#retryMaxMs = retryMaxMs;
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const result = await access.list();
+      for (const item of result.items) slim(item);
       this.#listedThisRound = true;
       return result;
     };
     this.#informer = makeInformer(kubeConfig, access.path, list);
     this.#informer.on('error', (err?: unknown) => this.#onError(err));
+    // Watch events reach these callbacks with the very object the cache stores.
+    this.#informer.on('add', slim);
+    this.#informer.on('update', slim);
     metrics?.cacheSynced.set({ resource: access.resource }, 0);
   }
 

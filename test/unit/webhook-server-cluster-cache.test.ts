@@ -23,7 +23,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 const ns = (name: string): FakeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { team: name } } });
-const sa = (namespace: string, name: string): FakeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, annotations: { 'ack.alibabacloud.com/role-arn': 'acs:ram::123:role/app' } } });
+const MANAGED_FIELDS = [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': {} } } }];
+const sa = (namespace: string, name: string): FakeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, managedFields: MANAGED_FIELDS, annotations: { 'ack.alibabacloud.com/role-arn': 'acs:ram::123:role/app' } } });
 const es = (namespace: string, name: string): FakeObject => ({ apiVersion: 'alibabacloud.com/v1alpha1', kind: 'ExternalSecret', metadata: { name, namespace }, spec: { data: [{ key: 'db', name: 'password' }] } });
 const ss = (namespace: string, name: string): FakeObject => ({ apiVersion: 'alibabacloud.com/v1alpha1', kind: 'SecretStore', metadata: { name, namespace }, spec: { KMS: { KMSAuth: { ramRoleARN: 'acs:ram::123:role/store' } } } });
 const css = (name: string): FakeObject => ({ apiVersion: 'alibabacloud.com/v1alpha1', kind: 'ClusterSecretStore', metadata: { name }, spec: {} });
@@ -80,6 +81,12 @@ describe('ClusterCache against an HTTP Kubernetes API', () => {
     }
   });
 
+  it('drops managedFields from listed objects and keeps everything else', async () => {
+    const got = (await cache.serviceAccount('team-a', 'app')) as FakeObject | undefined;
+    assert.equal(got?.metadata.managedFields, undefined);
+    assert.deepEqual(got?.metadata.annotations, { 'ack.alibabacloud.com/role-arn': 'acs:ram::123:role/app' });
+  });
+
   it('does not serve an object of the same name from another namespace', async () => {
     api.requests.length = 0;
     assert.equal(await cache.serviceAccount('team-b', 'app'), undefined);
@@ -127,6 +134,18 @@ describe('ClusterCache against an HTTP Kubernetes API', () => {
       return got !== undefined;
     }, 'the watched object');
     assert.equal((got as FakeObject).metadata.name, 'watched');
+  });
+
+  it('drops managedFields from objects that arrive through the watch', async () => {
+    await until(() => api.watching('serviceaccounts') > 0, 'the serviceaccounts watch');
+    api.push('serviceaccounts', 'ADDED', sa('team-b', 'watched-sa'));
+    let got: FakeObject | undefined;
+    await until(() => {
+      void cache.serviceAccount('team-b', 'watched-sa').then((v) => (got = v as FakeObject | undefined));
+      return got !== undefined;
+    }, 'the watched service account');
+    assert.equal(got?.metadata.managedFields, undefined);
+    assert.equal(got?.metadata.namespace, 'team-b');
   });
 });
 
