@@ -15,6 +15,7 @@ import { folderWriter } from './folder-writer.ts';
 import { startHealthServer } from './health-server.ts';
 import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.ts';
 import { decideNotify, deliverNotify, NOTIFY_RETRY_POLICY } from './notify.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
 import { refreshOnce, type FileSet } from './refresh.ts';
 
 /**
@@ -22,8 +23,13 @@ import { refreshOnce, type FileSet } from './refresh.ts';
  * refresh cycles in seconds (bench/agent-memory.ts); longer intervals belong in the config.
  */
 const MAX_INTERVAL_MS = 60_000;
+/**
+ * Upper bound of `--calls-per-second`. The default limit (10/s, rate-limit.ts) would stretch the
+ * benchmark's 1000 cycles of 10 secrets to 1000 s; the flag lifts it for that measurement only.
+ */
+const MAX_CALLS_PER_SECOND = 10_000;
 
-const USAGE = `Usage: ack-secret-injector agent [--health-address ADDR] [--interval-ms N]
+const USAGE = `Usage: ack-secret-injector agent [--health-address ADDR] [--interval-ms N] [--calls-per-second N]
 
 Keeps the files of the injector config (env SECRET_INJECTOR_CONFIG) fresh at its refresh
 interval. Serves /healthz, /ready and /metrics on config.healthPort.
@@ -31,15 +37,25 @@ interval. Serves /healthz, /ready and /metrics on config.healthPort.
   --health-address ADDR   address to listen on (default 0.0.0.0: the kubelet probes the pod IP)
   --interval-ms N         BENCHMARKS ONLY: refresh every N ms (1..${MAX_INTERVAL_MS}) instead of
                           config.refreshIntervalSeconds (whose minimum is 1 s); the webhook never sets it
+  --calls-per-second N    BENCHMARKS ONLY: KMS/OOS call starts per second (1..${MAX_CALLS_PER_SECOND}) instead of
+                          the default ${DEFAULT_RATE_LIMIT.perSecond}; the webhook never sets it
 `;
 
 /** Where health listens unless told otherwise; see injector/health-server.ts for why not loopback. */
 export const DEFAULT_HEALTH_ADDRESS = '0.0.0.0';
 
-function parseFlags(argv: string[]): { healthAddress: string; intervalMs: number | undefined } | 'help' {
+/** An optional integer flag in [1, max]; a problem is pushed when it is given and invalid. */
+function intFlag(problems: string[], name: string, raw: string | boolean | undefined, max: number): number | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= max)) problems.push(`--${name}: expected an integer from 1 to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function parseFlags(argv: string[]): { healthAddress: string; intervalMs: number | undefined; callsPerSecond: number | undefined } | 'help' {
   let values: { [k: string]: string | boolean | undefined };
   try {
-    ({ values } = parseArgs({ args: argv, options: { 'health-address': { type: 'string' }, 'interval-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options: { 'health-address': { type: 'string' }, 'interval-ms': { type: 'string' }, 'calls-per-second': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new InjectorError(ErrorCode.CONFIG, `${(err as Error).message}\n${USAGE}`);
   }
@@ -50,13 +66,10 @@ function parseFlags(argv: string[]): { healthAddress: string; intervalMs: number
   if (!/^(\d{1,3}(\.\d{1,3}){3}|::|::1|localhost)$/.test(healthAddress)) {
     problems.push(`--health-address: expected an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(healthAddress)}`);
   }
-  const intervalRaw = values['interval-ms'];
-  const intervalMs = typeof intervalRaw === 'string' && /^\d+$/.test(intervalRaw) ? Number(intervalRaw) : undefined;
-  if (typeof intervalRaw === 'string' && (intervalMs === undefined || intervalMs < 1 || intervalMs > MAX_INTERVAL_MS)) {
-    problems.push(`--interval-ms: expected an integer from 1 to ${MAX_INTERVAL_MS}, got ${JSON.stringify(intervalRaw)}`);
-  }
+  const intervalMs = intFlag(problems, 'interval-ms', values['interval-ms'], MAX_INTERVAL_MS);
+  const callsPerSecond = intFlag(problems, 'calls-per-second', values['calls-per-second'], MAX_CALLS_PER_SECOND);
   if (problems.length > 0) throw new InjectorError(ErrorCode.CONFIG, problems.join('; '));
-  return { healthAddress, intervalMs };
+  return { healthAddress, intervalMs, callsPerSecond };
 }
 
 /**
@@ -113,7 +126,8 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
   if (flags === 'help') { process.stdout.write(USAGE); return 0; }
-  const rt = buildInjectorRuntime('agent', process.env);
+  const built = buildInjectorRuntime('agent', process.env);
+  const rt = flags.callsPerSecond === undefined ? built : { ...built, limiter: new RateLimiter({ ...DEFAULT_RATE_LIMIT, perSecond: flags.callsPerSecond, burst: Math.max(DEFAULT_RATE_LIMIT.burst, flags.callsPerSecond) }) };
   const ac = new AbortController();
   const stop = (): void => ac.abort();
   process.once('SIGTERM', stop);
