@@ -120,7 +120,7 @@ export async function runPod(stack: Stack, stored: V1Pod, options: RunOptions = 
   for (const c of inits) {
     if (c.name === INIT_NAME) {
       init = start(c);
-      initExitCode = await Promise.race([init.exited, sleep(options.initTimeoutMs ?? 60_000).then(() => 'timeout' as const)]).then((r) => {
+      initExitCode = await Promise.race([init.exited, sleep(options.initTimeoutMs ?? 60_000, undefined, { ref: false }).then(() => 'timeout' as const)]).then((r) => {
         if (r === 'timeout') {
           init?.child.kill('SIGKILL');
           throw new Error(`init container did not finish:\n${init?.output() ?? ''}`);
@@ -150,7 +150,7 @@ export async function runPod(stack: Stack, stored: V1Pod, options: RunOptions = 
     output: () => processes.map((p) => `--- ${p.name}\n${p.output()}`).join('\n'),
     stop: async () => {
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-      await Promise.race([Promise.all(processes.map((p) => p.exited)), sleep(10_000)]);
+      await Promise.race([Promise.all(processes.map((p) => p.exited)), sleep(10_000, undefined, { ref: false })]);
       for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     },

@@ -209,7 +209,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     cleanups.push(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
+      await Promise.race([exited, sleep(10_000, undefined, { ref: false })]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     const webhookLog = (): string => readFileSync(logFile, 'utf8');
