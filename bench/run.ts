@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: builds the shipped bundle, runs the three benchmarks of issue 7 one after the
+ * other on this machine, and writes bench/results.json (docs/benchmarks.md explains the method).
+ *
+ * Benchmarks report; they never fail on a missed target. The exit status is non-zero only when a
+ * benchmark could not run at all (the bundle did not build, a process failed, an answer was
+ * wrong); whatever did run is still written.
+ *
+ * Flags: --quick (shorter loads and fewer cycles, for trying the harness; not for results),
+ *        --only webhook|init|agent (repeatable), --out FILE (default bench/results.json).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runAgentBenchmark, type AgentResults } from './agent-memory.ts';
+import { ROOT_DIR } from './fixtures.ts';
+import { runInitBenchmark, type InitResults } from './injector-init.ts';
+import { currentLoadAverage, describeMachine } from './machine.ts';
+import { judgeTargets } from './targets.ts';
+import { runWebhookBenchmark, type WebhookResults } from './webhook-load.ts';
+
+const BENCHMARKS = ['webhook', 'init', 'agent'] as const;
+type BenchmarkName = (typeof BENCHMARKS)[number];
+
+/**
+ * Run sizes. Full: issue 7's minimums (≥ 10 s of load, ≥ 10 init runs, ≥ 1000 agent cycles);
+ * 2 s of webhook warm-up covers TLS handshakes and JIT tiering; 25 ms between agent cycles keeps
+ * the 1000 cycles near one minute. Quick: the same code paths, a fraction of the time.
+ */
+const SIZES = {
+  full: { warmupMs: 2000, durationMs: 10_000, initRuns: 11, refreshes: 1000, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20 },
+  quick: { warmupMs: 500, durationMs: 2000, initRuns: 3, refreshes: 200, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20 },
+} as const;
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+/**
+ * Steps: 1. flags; 2. machine; 3. build dist/cli.mjs; 4. each benchmark, errors kept;
+ * 5. targets; 6. write the results; exit 1 if anything could not run.
+ */
+async function main(argv: string[]): Promise<number> {
+  // 1.
+  const { values } = parseArgs({ args: argv, options: { quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, out: { type: 'string' } }, strict: true, allowPositionals: false });
+  const only = values.only ?? [...BENCHMARKS];
+  const unknown = only.filter((b) => !(BENCHMARKS as readonly string[]).includes(b));
+  if (unknown.length > 0) {
+    log(`--only: unknown benchmark ${unknown.map((u) => JSON.stringify(u)).join(', ')}; expected ${BENCHMARKS.join(', ')}`);
+    return 2;
+  }
+  const selected = new Set(only as BenchmarkName[]);
+  const size = values.quick === true ? SIZES.quick : SIZES.full;
+  const out = values.out ?? join(ROOT_DIR, 'bench', 'results.json');
+  // 2.
+  const machine = describeMachine();
+  log(`${machine.cpuModel} × ${machine.cores}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  // 3.
+  const bundle = join(ROOT_DIR, 'dist', 'cli.mjs');
+  const errors: Record<string, string> = {};
+  if (selected.has('init') || selected.has('agent')) {
+    const build = spawnSync(process.execPath, [join(ROOT_DIR, 'scripts', 'bundle.mjs')], { cwd: ROOT_DIR, encoding: 'utf8' });
+    if (build.status !== 0) {
+      errors.build = `npm run build failed (exit ${build.status}): ${(build.stderr || build.stdout).slice(-2000)}`;
+      selected.delete('init');
+      selected.delete('agent');
+    }
+  }
+  // 4.
+  const workDir = await mkdtemp(join(tmpdir(), 'ack-bench-'));
+  let webhook: WebhookResults | undefined;
+  let init: InitResults | undefined;
+  let agent: AgentResults | undefined;
+  const attempt = async (name: BenchmarkName, fn: () => Promise<void>): Promise<void> => {
+    if (!selected.has(name)) return;
+    try {
+      await fn();
+    } catch (err) {
+      errors[name] = err instanceof Error ? err.message : String(err);
+      log(`${name} could not run: ${errors[name]}`);
+    }
+  };
+  try {
+    await attempt('webhook', async () => { webhook = await runWebhookBenchmark({ workDir, warmupMs: size.warmupMs, durationMs: size.durationMs, log }); });
+    await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, log }); });
+    await attempt('agent', async () => {
+      agent = await runAgentBenchmark({ workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, log });
+    });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  // 5.
+  const targets = judgeTargets({ ...(webhook === undefined ? {} : { webhook }), ...(init === undefined ? {} : { init }), ...(agent === undefined ? {} : { agent }) });
+  // 6.
+  const results = {
+    machine: { ...machine, loadAverageAtEnd: currentLoadAverage() },
+    mode: values.quick === true ? 'quick (not for publication)' : 'full',
+    ...(webhook === undefined ? {} : { webhook }),
+    ...(init === undefined ? {} : { injector: init.injector, baseline: init.baseline, initToNodeStartRatio: init.initToNodeStartRatio }),
+    ...(agent === undefined ? {} : { agent }),
+    targets,
+    ...(Object.keys(errors).length === 0 ? {} : { errors }),
+  };
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  for (const [name, v] of Object.entries(targets)) log(`${v.met ? 'met   ' : 'MISSED'} ${name}: ${v.target}: measured ${v.measured}, bound ${v.bound}`);
+  log(`wrote ${out}`);
+  return Object.keys(errors).length === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    log(err instanceof Error ? err.stack ?? err.message : String(err));
+    process.exitCode = 1;
+  },
+);
