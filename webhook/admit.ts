@@ -14,7 +14,7 @@ import { buildMutatedPod } from './mutated-pod.ts';
 import { buildPatch } from './patch.ts';
 import { checkPodConflicts } from './pod-conflicts.ts';
 import type { Resolver } from './resolver.ts';
-import { allowed, denied, errored, patched } from './response.ts';
+import { allowed, denied, DenialReason, errored, patched, type Problem } from './response.ts';
 import { buildSecurityContext, INJECTOR_GID } from './security-context.ts';
 import type { Settings } from './settings.ts';
 import { shouldInject } from './should-inject.ts';
@@ -32,6 +32,15 @@ export function denialMessage(pod: V1Pod, namespace: string, problems: readonly 
   return `ack-secret-injector cannot inject pod ${podLabel(pod, namespace)}: ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${list}`;
 }
 
+/**
+ * Tags plain problem texts with one reason: every annotation and layout problem is an
+ * `invalid-annotation` (the layout only refuses an annotation combination), every pod-spec check
+ * a `pod-conflict`.
+ */
+function tagged(reason: DenialReason, messages: readonly string[]): Problem[] {
+  return messages.map((message) => ({ reason, message }));
+}
+
 function assertPodShape(pod: V1Pod): void {
   const containers = (pod as { spec?: { containers?: unknown } }).spec?.containers;
   if (!Array.isArray(containers) || containers.length === 0 || !containers.every((c) => typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string')) {
@@ -44,7 +53,8 @@ function assertPodShape(pod: V1Pod): void {
  * annotations (a bad value falls back to its default so the later steps still run and the
  * denial lists their problems too); 3. decide the layout (init, classic or native agent); 4. check the pod against what
  * will be added; 5. resolve ExternalSecrets and stores, check isolation, plan credentials;
- * 6. deny with every problem, or 7. build the config, the mutated pod and the patch. Anything
+ * 6. deny with every problem (the response's reason is the first problem's, so the reason
+ * always names a concrete kind and the message lists the rest), or 7. build the config, the mutated pod and the patch. Anything
  * thrown becomes `errored` with the request uid.
  */
 export async function admit(review: AdmissionReview, resolver: Resolver, settings: Readonly<Settings>): Promise<AdmissionResponse> {
@@ -69,8 +79,13 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     // 5.
     const plan = await buildCredentialPlan({ namespace, serviceAccountName: serviceAccount, externalSecretNames: options.externalSecrets, resolver, settings });
     // 6.
-    const problems = [...parsed.problems, ...layout.problems, ...conflicts.problems, ...plan.problems];
-    if (problems.length > 0) return denied(uid, denialMessage(pod, namespace, problems));
+    const problems = [
+      ...tagged(DenialReason.INVALID_ANNOTATION, [...parsed.problems, ...layout.problems]),
+      ...tagged(DenialReason.POD_CONFLICT, conflicts.problems),
+      ...plan.problems,
+    ];
+    const first = problems[0];
+    if (first !== undefined) return denied(uid, denialMessage(pod, namespace, problems.map((p) => p.message)), first.reason);
     // 7.
     const configJson = encodePodInjectorConfig({ namespace, serviceAccount, options, plan, settings });
     const mutated = buildMutatedPod({

@@ -2,7 +2,7 @@
  * Resolves the pod's ExternalSecrets and their stores through the Resolver, applies every
  * isolation rule, and builds what the injector needs: the credential profiles, the planned
  * ExternalSecrets (store references replaced by profile ids) and the AccessKey Secrets to mount.
- * Every problem is collected, so one denial lists them all.
+ * Every problem is collected, each with its stable denial reason, so one denial lists them all.
  */
 import type { V1ServiceAccount } from '@kubernetes/client-node';
 import type {
@@ -17,6 +17,7 @@ import {
   checkSecretKeyRef, checkServiceAccountRef, checkStoreRefNamespace, clusterStoreAdmits,
 } from './isolation.ts';
 import { KMS_ENDPOINT_SYNTAX, isAllowedKmsEndpoint } from './kms-endpoint.ts';
+import { DenialReason, type Problem } from './response.ts';
 import { accessKeyMountDir, type AccessKeySecretMount } from './volumes.ts';
 
 /** ServiceAccount annotation with a full role ARN (ack-secret-manager, reference §3.1). */
@@ -51,7 +52,8 @@ export interface CredentialPlan {
   externalSecrets: PlannedExternalSecret[];
   accessKeySecrets: AccessKeySecretMount[];
   warnings: string[];
-  problems: string[];
+  /** Each with its stable denial reason (response.ts DenialReason). */
+  problems: Problem[];
 }
 
 type Provider = 'kms' | 'oos';
@@ -59,7 +61,8 @@ type Provider = 'kms' | 'oos';
 /** Resolves, checks and plans; see the numbered steps inside. */
 export async function buildCredentialPlan(input: PlanInput): Promise<CredentialPlan> {
   const { namespace, serviceAccountName, resolver, settings } = input;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
+  const deny = (reason: DenialReason, message: string): void => { problems.push({ reason, message }); };
   const warnings: string[] = [];
   const profiles = new Map<string, CredentialProfile>();
   const accessKeySecrets: AccessKeySecretMount[] = [];
@@ -98,14 +101,14 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
   };
   const sessionName = (v: string | undefined, where: string): string => {
     if (v === undefined || v === '') return DEFAULT_SESSION_NAME;
-    if (!SESSION_NAME_RE.test(v)) problems.push(`${where}: invalid value ${JSON.stringify(v)}; expected 2-64 letters, digits or ".@-_"`);
+    if (!SESSION_NAME_RE.test(v)) deny(DenialReason.INVALID_SECRET_STORE, `${where}: invalid value ${JSON.stringify(v)}; expected 2-64 letters, digits or ".@-_"`);
     return v;
   };
   const sessionDuration = (v: string | undefined, where: string): number | undefined => {
     if (v === undefined || v === '') return undefined;
     const s = /^\d+$/.test(v) ? Number(v) : parseDurationSeconds(v);
     if (s === undefined || s < DURATION_RANGE[0] || s > DURATION_RANGE[1]) {
-      problems.push(`${where}.roleSessionExpiration: invalid value ${JSON.stringify(v)}; expected seconds or a Go duration from 900s to 12h`);
+      deny(DenialReason.INVALID_SECRET_STORE, `${where}.roleSessionExpiration: invalid value ${JSON.stringify(v)}; expected seconds or a Go duration from 900s to 12h`);
       return undefined;
     }
     return s;
@@ -113,14 +116,14 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
   const addRemote = (profile: RrsaProfile | AccessKeyProfile, auth: ProviderAuth | undefined, where: string): void => {
     const remote = auth?.remoteRamRoleARN;
     if (remote === undefined || remote === '') return;
-    if (!ROLE_ARN_RE.test(remote)) problems.push(`${where}.remoteRamRoleARN: invalid value ${JSON.stringify(remote)}; expected "acs:ram::<accountId>:role/<roleName>"`);
+    if (!ROLE_ARN_RE.test(remote)) deny(DenialReason.INVALID_SECRET_STORE, `${where}.remoteRamRoleARN: invalid value ${JSON.stringify(remote)}; expected "acs:ram::<accountId>:role/<roleName>"`);
     profile.remoteRoleArn = remote;
     profile.remoteRoleSessionName = sessionName(auth?.remoteRamRoleSessionName, `${where}.remoteRamRoleSessionName`);
   };
   const oidcArn = (auth: ProviderAuth, where: string): string => {
     const v = auth.oidcProviderARN;
     if (v === undefined || v === '') return settings.oidcProviderArn;
-    if (!OIDC_PROVIDER_ARN_RE.test(v)) problems.push(`${where}.oidcProviderARN: invalid value ${JSON.stringify(v)}; expected "acs:ram::<accountId>:oidc-provider/<name>"`);
+    if (!OIDC_PROVIDER_ARN_RE.test(v)) deny(DenialReason.INVALID_SECRET_STORE, `${where}.oidcProviderARN: invalid value ${JSON.stringify(v)}; expected "acs:ram::<accountId>:oidc-provider/<name>"`);
     return v;
   };
   const secretFile = (secretName: string, key: string): string => {
@@ -160,7 +163,7 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
       if (p !== undefined) { problems.push(p); return undefined; }
       const audiences = auth.serviceAccountRef.audiences ?? [];
       if (audiences.length > 0 && !audiences.includes(settings.tokenAudience)) {
-        problems.push(`${where}.serviceAccountRef.audiences: ${JSON.stringify(audiences)} does not include the webhook's token audience ${JSON.stringify(settings.tokenAudience)}`);
+        deny(DenialReason.INVALID_SECRET_STORE, `${where}.serviceAccountRef.audiences: ${JSON.stringify(audiences)} does not include the webhook's token audience ${JSON.stringify(settings.tokenAudience)}`);
         return undefined;
       }
       podRoleNeededBy.push(neededBy);
@@ -173,12 +176,12 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
     const ak = auth.accessKey;
     const sk = auth.accessKeySecret;
     if ((ak === undefined) !== (sk === undefined)) {
-      problems.push(`${where}: accessKey and accessKeySecret must be given together; only ${ak === undefined ? 'accessKeySecret' : 'accessKey'} is set`);
+      deny(DenialReason.INVALID_SECRET_STORE, `${where}: accessKey and accessKeySecret must be given together; only ${ak === undefined ? 'accessKeySecret' : 'accessKey'} is set`);
       return undefined;
     }
     const ram = auth.ramRoleARN;
     if (ram !== undefined && ram !== '' && !ROLE_ARN_RE.test(ram)) {
-      problems.push(`${where}.ramRoleARN: invalid value ${JSON.stringify(ram)}; expected "acs:ram::<accountId>:role/<roleName>"`);
+      deny(DenialReason.INVALID_SECRET_STORE, `${where}.ramRoleARN: invalid value ${JSON.stringify(ram)}; expected "acs:ram::<accountId>:role/<roleName>"`);
       return undefined;
     }
     const explicitOidc = auth.oidcProviderARN !== undefined && auth.oidcProviderARN !== '';
@@ -190,7 +193,7 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
     if (ak !== undefined && sk !== undefined) {
       const p1 = checkSecretKeyRef(ak, namespace, `${where}.accessKey`);
       const p2 = checkSecretKeyRef(sk, namespace, `${where}.accessKeySecret`);
-      if (p1 !== undefined || p2 !== undefined) { problems.push(...[p1, p2].filter((x): x is string => x !== undefined)); return undefined; }
+      if (p1 !== undefined || p2 !== undefined) { problems.push(...[p1, p2].filter((x): x is Problem => x !== undefined)); return undefined; }
       const profile: AccessKeyProfile = { id, kind: 'accessKey', accessKeyIdFile: secretFile(ak.name, ak.key), accessKeySecretFile: secretFile(sk.name, sk.key) };
       if (ram !== undefined && ram !== '') {
         profile.roleArn = ram;
@@ -207,10 +210,10 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
   const planStoreRef = async (source: DataSource, provider: Provider, esName: string, where: string): Promise<string | undefined> => {
     const ref = source.secretStoreRef;
     if (ref === undefined || ref === null) return usePodProfile(where);
-    if (typeof ref.name !== 'string' || ref.name === '') { problems.push(`${where}.secretStoreRef.name: expected a store name, got ${JSON.stringify(ref.name)}`); return undefined; }
+    if (typeof ref.name !== 'string' || ref.name === '') { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.name: expected a store name, got ${JSON.stringify(ref.name)}`); return undefined; }
     const kind = ref.kind ?? 'SecretStore';
     if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') {
-      problems.push(`${where}.secretStoreRef.kind: invalid value ${JSON.stringify(kind)}; expected "SecretStore" or "ClusterSecretStore"`);
+      deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.kind: invalid value ${JSON.stringify(kind)}; expected "SecretStore" or "ClusterSecretStore"`);
       return undefined;
     }
     const nsProblem = checkStoreRefNamespace(ref, namespace, where);
@@ -226,14 +229,14 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
           store = await resolver.clusterSecretStore(ref.name);
           if (store !== undefined) {
             const admission = clusterStoreAdmits(store, namespace, await resolver.namespace(namespace));
-            if (!admission.admitted) { problems.push(`${where}: ${admission.reason}`); return undefined; }
+            if (!admission.admitted) { deny(DenialReason.CLUSTER_STORE_NOT_ALLOWED, `${where}: ${admission.reason}`); return undefined; }
           }
         }
-        if (store === undefined) { problems.push(`${where}: ${label} not found`); return undefined; }
+        if (store === undefined) { deny(DenialReason.SECRET_STORE_NOT_FOUND, `${where}: ${label} not found`); return undefined; }
         const spec = store.spec ?? {};
         const section = provider === 'kms' ? spec.KMS : spec.OOS;
         if (section === undefined || section === null) {
-          problems.push(`${where}: ${label} has no ${provider === 'kms' ? 'KMS' : 'OOS'} provider, but ExternalSecret ${esName} uses provider ${provider}`);
+          deny(DenialReason.INVALID_SECRET_STORE, `${where}: ${label} has no ${provider === 'kms' ? 'KMS' : 'OOS'} provider, but ExternalSecret ${esName} uses provider ${provider}`);
           return undefined;
         }
         const auth = provider === 'kms' ? (section as { KMSAuth?: ProviderAuth }).KMSAuth : (section as { OOSAuth?: ProviderAuth }).OOSAuth;
@@ -246,20 +249,20 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
 
   // 4. One data source → the planned source (CRD fields copied, store ref replaced by a profile).
   const planSource = async (source: DataSource | undefined, provider: Provider, esName: string, where: string): Promise<PlannedDataSource | undefined> => {
-    if (typeof source !== 'object' || source === null) { problems.push(`${where}: expected an object`); return undefined; }
+    if (typeof source !== 'object' || source === null) { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}: expected an object`); return undefined; }
     let ok = true;
-    if (typeof source.key !== 'string' || source.key === '') { problems.push(`${where}.key: required; expected the ${provider === 'kms' ? 'KMS secret name' : 'OOS parameter name'}`); ok = false; }
+    if (typeof source.key !== 'string' || source.key === '') { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}.key: required; expected the ${provider === 'kms' ? 'KMS secret name' : 'OOS parameter name'}`); ok = false; }
     for (const f of ['name', 'versionStage', 'versionId'] as const) {
-      if (source[f] !== undefined && typeof source[f] !== 'string') { problems.push(`${where}.${f}: expected a string`); ok = false; }
+      if (source[f] !== undefined && typeof source[f] !== 'string') { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}.${f}: expected a string`); ok = false; }
     }
     for (const [i, j] of (source.jmesPath ?? []).entries()) {
-      if (typeof j?.path !== 'string' || j.path === '') { problems.push(`${where}.jmesPath[${i}].path: required; expected a JMESPath expression`); ok = false; }
-      if (j?.objectAlias !== undefined && typeof j.objectAlias !== 'string') { problems.push(`${where}.jmesPath[${i}].objectAlias: expected a string`); ok = false; }
+      if (typeof j?.path !== 'string' || j.path === '') { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}.jmesPath[${i}].path: required; expected a JMESPath expression`); ok = false; }
+      if (j?.objectAlias !== undefined && typeof j.objectAlias !== 'string') { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}.jmesPath[${i}].objectAlias: expected a string`); ok = false; }
     }
     if (source.kmsEndpoint !== undefined && source.kmsEndpoint !== '') {
       if (provider === 'oos') warnings.push(`${where}.kmsEndpoint is ignored for provider oos`);
       else if (!isAllowedKmsEndpoint(source.kmsEndpoint)) {
-        problems.push(`${where}.kmsEndpoint: invalid value ${JSON.stringify(source.kmsEndpoint)}; expected ${KMS_ENDPOINT_SYNTAX}`);
+        deny(DenialReason.INVALID_KMS_ENDPOINT, `${where}.kmsEndpoint: invalid value ${JSON.stringify(source.kmsEndpoint)}; expected ${KMS_ENDPOINT_SYNTAX}`);
         ok = false;
       }
     }
@@ -285,15 +288,15 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
   }
   async function planExternalSecret(name: string, es: ExternalSecret | undefined): Promise<PlannedExternalSecret | undefined> {
     const label = `ExternalSecret ${namespace}/${name}`;
-    if (es === undefined) { problems.push(`${label} not found (named in annotation secret-injector.alibabacloud.com/external-secrets)`); return undefined; }
+    if (es === undefined) { deny(DenialReason.EXTERNAL_SECRET_NOT_FOUND, `${label} not found (named in annotation secret-injector.alibabacloud.com/external-secrets)`); return undefined; }
     const spec = es.spec;
-    if (typeof spec !== 'object' || spec === null) { problems.push(`${label}: has no spec`); return undefined; }
+    if (typeof spec !== 'object' || spec === null) { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has no spec`); return undefined; }
     const providerRaw = spec.provider === undefined || spec.provider === '' ? 'kms' : spec.provider;
-    if (providerRaw !== 'kms' && providerRaw !== 'oos') { problems.push(`${label} spec.provider: invalid value ${JSON.stringify(spec.provider)}; expected "kms" (default) or "oos"`); return undefined; }
+    if (providerRaw !== 'kms' && providerRaw !== 'oos') { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${label} spec.provider: invalid value ${JSON.stringify(spec.provider)}; expected "kms" (default) or "oos"`); return undefined; }
     const provider: Provider = providerRaw;
     const data = Array.isArray(spec.data) ? spec.data : [];
     const dataProcess = Array.isArray(spec.dataProcess) ? spec.dataProcess : [];
-    if (data.length === 0 && dataProcess.length === 0) { problems.push(`${label}: has neither spec.data nor spec.dataProcess entries, so it would produce no files`); return undefined; }
+    if (data.length === 0 && dataProcess.length === 0) { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has neither spec.data nor spec.dataProcess entries, so it would produce no files`); return undefined; }
     // Sequential on purpose: profile and AccessKey volume order must not depend on lookup timing,
     // so the same pod always gets the same patch.
     const plannedData: (PlannedDataSource | undefined)[] = [];
@@ -311,7 +314,7 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
       if (dp?.replaceRule !== undefined) {
         const rules = Array.isArray(dp.replaceRule) ? dp.replaceRule : [];
         const bad = rules.findIndex((r) => typeof r?.source !== 'string' || typeof r.target !== 'string');
-        if (!Array.isArray(dp.replaceRule) || bad !== -1) { problems.push(`${where}.replaceRule${bad === -1 ? '' : `[${bad}]`}: expected {source, target} strings`); return undefined; }
+        if (!Array.isArray(dp.replaceRule) || bad !== -1) { deny(DenialReason.INVALID_EXTERNAL_SECRET, `${where}.replaceRule${bad === -1 ? '' : `[${bad}]`}: expected {source, target} strings`); return undefined; }
         out.replaceRule = rules.map((r) => ({ source: r.source, target: r.target }));
       }
       return out;
@@ -322,7 +325,7 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
 
   // 6. One message for the missing role, naming what needed it.
   if (podRoleNeededBy.length > 0 && podRole !== undefined && 'problem' in podRole) {
-    problems.push(`${podRole.problem}; the pod's role is needed by ${podRoleNeededBy.join(', ')} (or give the entry a SecretStore with its own ramRoleARN)`);
+    deny(DenialReason.NO_ROLE, `${podRole.problem}; the pod's role is needed by ${podRoleNeededBy.join(', ')} (or give the entry a SecretStore with its own ramRoleARN)`);
   }
   return { profiles: [...profiles.values()], externalSecrets, accessKeySecrets, warnings, problems };
 }

@@ -1,13 +1,15 @@
 /**
  * Tenant isolation rules (DESIGN.md §3): nothing a pod references may let it use another
  * namespace's identity or objects. Each check is a pure function returning the problem text (or
- * `undefined`), so the credential planner can report every violation at once.
+ * `undefined`), so the credential planner can report every violation at once; a problem carries
+ * the stable denial reason of the rule it breaks (response.ts DenialReason).
  */
 import type { V1Namespace } from '@kubernetes/client-node';
 import type {
   ClusterSecretStore, LabelSelector, SecretKeyRef, SecretStoreRef, ServiceAccountRef,
 } from '../injector/crd-types.ts';
 import { translateGoRegexp } from '../injector/rules/go-regexp.ts';
+import { DenialReason, type Problem } from './response.ts';
 
 /** Label key: optional DNS-subdomain prefix, then a name of at most 63 characters (k8s.io/apimachinery validation). */
 const LABEL_NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -124,31 +126,35 @@ export function clusterStoreAdmits(store: ClusterSecretStore, namespaceName: str
   return { admitted: false, reason: `${name} does not admit namespace ${JSON.stringify(namespaceName)}: none of its conditions (namespaceSelector, namespaces, namespaceRegexes) match` };
 }
 
+function problem(reason: DenialReason, message: string): Problem {
+  return { reason, message };
+}
+
 /** A SecretStore reference must stay in the pod's namespace (the deprecated `namespace` field may only repeat it). */
-export function checkStoreRefNamespace(ref: SecretStoreRef, podNamespace: string, where: string): string | undefined {
+export function checkStoreRefNamespace(ref: SecretStoreRef, podNamespace: string, where: string): Problem | undefined {
   if ((ref.kind ?? 'SecretStore') !== 'SecretStore') return undefined;
   if (ref.namespace !== undefined && ref.namespace !== '' && ref.namespace !== podNamespace) {
-    return `${where}: secretStoreRef names SecretStore ${JSON.stringify(ref.name)} in namespace ${JSON.stringify(ref.namespace)}; only stores in the pod's namespace ${JSON.stringify(podNamespace)} (or a ClusterSecretStore that admits it) may be used`;
+    return problem(DenialReason.CROSS_NAMESPACE_STORE, `${where}: secretStoreRef names SecretStore ${JSON.stringify(ref.name)} in namespace ${JSON.stringify(ref.namespace)}; only stores in the pod's namespace ${JSON.stringify(podNamespace)} (or a ClusterSecretStore that admits it) may be used`);
   }
   return undefined;
 }
 
 /** A `serviceAccountRef` may only name the pod's own ServiceAccount: the injector holds no other token. */
-export function checkServiceAccountRef(ref: ServiceAccountRef, podNamespace: string, podServiceAccount: string, where: string): string | undefined {
+export function checkServiceAccountRef(ref: ServiceAccountRef, podNamespace: string, podServiceAccount: string, where: string): Problem | undefined {
   const ns = ref.namespace === undefined || ref.namespace === '' ? podNamespace : ref.namespace;
   if (ref.name !== podServiceAccount || ns !== podNamespace) {
-    return `${where}: serviceAccountRef names ServiceAccount ${ns}/${ref.name}, but the pod runs as ${podNamespace}/${podServiceAccount}; a pod may only use its own ServiceAccount's identity`;
+    return problem(DenialReason.FOREIGN_SERVICE_ACCOUNT, `${where}: serviceAccountRef names ServiceAccount ${ns}/${ref.name}, but the pod runs as ${podNamespace}/${podServiceAccount}; a pod may only use its own ServiceAccount's identity`);
   }
   return undefined;
 }
 
 /** An AccessKey reference may only name a Secret in the pod's namespace. */
-export function checkSecretKeyRef(ref: SecretKeyRef, podNamespace: string, where: string): string | undefined {
+export function checkSecretKeyRef(ref: SecretKeyRef, podNamespace: string, where: string): Problem | undefined {
   if (ref.namespace !== undefined && ref.namespace !== '' && ref.namespace !== podNamespace) {
-    return `${where}: names Secret ${ref.namespace}/${ref.name}; AccessKey Secrets must be in the pod's namespace ${JSON.stringify(podNamespace)}`;
+    return problem(DenialReason.CROSS_NAMESPACE_SECRET, `${where}: names Secret ${ref.namespace}/${ref.name}; AccessKey Secrets must be in the pod's namespace ${JSON.stringify(podNamespace)}`);
   }
   if (typeof ref.name !== 'string' || ref.name === '' || typeof ref.key !== 'string' || ref.key === '') {
-    return `${where}: expected {name, key} of a Secret in the pod's namespace, got ${JSON.stringify(ref)}`;
+    return problem(DenialReason.INVALID_SECRET_STORE, `${where}: expected {name, key} of a Secret in the pod's namespace, got ${JSON.stringify(ref)}`);
   }
   return undefined;
 }

@@ -12,11 +12,57 @@ export function allowed(uid: string, warnings?: readonly string[]): AdmissionRes
 }
 
 /**
- * Refuse the pod. Code 403 with reason Forbidden, as the API server itself reports policy
- * refusals; kubectl prints `admission webhook ... denied the request: <message>`.
+ * Stable reason codes of the admission core's denials. `denied()` puts one in the response's
+ * `status.reason`, so the server can count `denials_total{reason}` by kind and a client can tell
+ * kinds apart without parsing the message (docs/annotations.md lists them for users,
+ * docs/server.md for the metric). Values never change once released: dashboards and alerts key
+ * on them. Kebab-case like the server's own codes (`invalid-review`, ...), so one label
+ * vocabulary covers every refusal.
  */
-export function denied(uid: string, message: string): AdmissionResponse {
-  return { uid, allowed: false, status: { code: 403, reason: 'Forbidden', message } };
+export const DenialReason = {
+  /** A pod annotation (or a combination of them) is invalid or missing. */
+  INVALID_ANNOTATION: 'invalid-annotation',
+  /** The pod spec clashes with what would be injected (volume names, the health port, notify-signal needs). */
+  POD_CONFLICT: 'pod-conflict',
+  /** An ExternalSecret named in the annotation does not exist in the pod's namespace. */
+  EXTERNAL_SECRET_NOT_FOUND: 'external-secret-not-found',
+  /** An ExternalSecret exists but cannot be used as written (provider, entries, store reference fields). */
+  INVALID_EXTERNAL_SECRET: 'invalid-external-secret',
+  /** A `kmsEndpoint` is not a KMS endpoint (kms-endpoint.ts). */
+  INVALID_KMS_ENDPOINT: 'invalid-kms-endpoint',
+  /** A referenced SecretStore or ClusterSecretStore does not exist. */
+  SECRET_STORE_NOT_FOUND: 'secret-store-not-found',
+  /** A store exists but its auth section is unusable (bad ARN, half an AccessKey pair, wrong provider, ...). */
+  INVALID_SECRET_STORE: 'invalid-secret-store',
+  /** A `secretStoreRef` points at a SecretStore in another namespace. */
+  CROSS_NAMESPACE_STORE: 'cross-namespace-store',
+  /** A ClusterSecretStore's conditions do not admit the namespace (or are invalid: fail-closed). */
+  CLUSTER_STORE_NOT_ALLOWED: 'cluster-store-not-allowed',
+  /** A store's `serviceAccountRef` names a ServiceAccount other than the pod's own. */
+  FOREIGN_SERVICE_ACCOUNT: 'foreign-service-account',
+  /** A store's AccessKey Secret reference points into another namespace. */
+  CROSS_NAMESPACE_SECRET: 'cross-namespace-secret',
+  /** The pod's role is needed but its ServiceAccount is missing or gives no usable RAM role. */
+  NO_ROLE: 'no-role',
+} as const;
+/** One of DenialReason. */
+export type DenialReason = (typeof DenialReason)[keyof typeof DenialReason];
+
+/** One problem that denies the pod: the text the user reads, and its stable code. */
+export interface Problem {
+  reason: DenialReason;
+  message: string;
+}
+
+/**
+ * Refuse the pod. Code 403, as the API server itself reports policy refusals; `reason` is the
+ * stable code (a metav1.Status `reason` outside the built-in StatusReasons: client-go's
+ * `IsForbidden` then goes by the 403 code, k8s.io/apimachinery/pkg/api/errors). The API server
+ * passes the Status through (k8s.io/apiserver webhook/errors `ToStatusErr`), and kubectl prints
+ * `admission webhook ... denied the request: <message>`.
+ */
+export function denied(uid: string, message: string, reason: DenialReason): AdmissionResponse {
+  return { uid, allowed: false, status: { code: 403, reason, message } };
 }
 
 /** Allow with a JSON Patch (RFC 6902), base64-encoded as AdmissionResponse.patch requires. */
@@ -30,11 +76,14 @@ export function patched(uid: string, ops: readonly PatchOperation[], warnings: r
   };
 }
 
+/** `status.reason` of `errored`: metav1.StatusReasonInternalError, as the API server reports its own 500s. */
+export const ERRORED_REASON = 'InternalError';
+
 /**
  * Something broke inside the core. This is a refusal (allowed: false, code 500), not a dropped
  * connection, so the user sees why; failurePolicy applies only to transport failures.
  */
 export function errored(uid: string, err: unknown): AdmissionResponse {
   const detail = err instanceof InjectorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
-  return { uid, allowed: false, status: { code: 500, reason: 'InternalError', message: `ack-secret-injector internal error: ${detail}` } };
+  return { uid, allowed: false, status: { code: 500, reason: ERRORED_REASON, message: `ack-secret-injector internal error: ${detail}` } };
 }

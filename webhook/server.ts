@@ -19,7 +19,7 @@ import type { Settings } from './settings.ts';
 import type { TlsReloader } from './tls-reloader.ts';
 import { admit as coreAdmit } from './admit.ts';
 import { requestUid, reviewWithResponse, validateAdmissionReview, type AdmissionResponse, type AdmissionReview } from './admission-review.ts';
-import { errored } from './response.ts';
+import { DenialReason, ERRORED_REASON, errored } from './response.ts';
 
 /**
  * Largest request body accepted: 4 MiB. The API server refuses request bodies above 3 MiB
@@ -111,12 +111,23 @@ function reviewFields(review: AdmissionReview): Record<string, string> {
   return fields;
 }
 
-/** Classifies a response for the metrics: patched / allowed / denied / errored, and a stable reason. */
+/** Reasons `classify` passes through as metric labels: the core's denial codes and `errored`'s reason. */
+const KNOWN_REASONS: ReadonlySet<string> = new Set<string>([...Object.values(DenialReason), ERRORED_REASON]);
+
+/**
+ * Classifies a response for the metrics: patched / allowed / denied / errored, and a stable
+ * reason. A refusal's reason is its `status.reason` when that is one of the core's codes
+ * (response.ts DenialReason, e.g. `external-secret-not-found`) or `InternalError`; anything else
+ * (an injected admit function, a future code) counts as `Forbidden` or `InternalError` by status
+ * code, so the label stays a fixed vocabulary and never carries arbitrary text.
+ */
 export function classify(response: AdmissionResponse): { result: AdmissionResult; reason?: string } {
   const r = response;
   if (r.allowed === true) return { result: r.patch !== undefined ? AdmissionResult.PATCHED : AdmissionResult.ALLOWED };
   const errored = (r.status?.code ?? 403) >= 500;
-  return { result: errored ? AdmissionResult.ERRORED : AdmissionResult.DENIED, reason: typeof r.status?.reason === 'string' && r.status.reason !== '' ? r.status.reason : errored ? 'InternalError' : 'Forbidden' };
+  const given = r.status?.reason;
+  const reason = given !== undefined && KNOWN_REASONS.has(given) ? given : errored ? ERRORED_REASON : 'Forbidden';
+  return { result: errored ? AdmissionResult.ERRORED : AdmissionResult.DENIED, reason };
 }
 
 /** Builds the fastify app; does not listen. */

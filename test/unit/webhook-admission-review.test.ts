@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ErrorCode, InjectorError, hasCode } from '../../common/errors.ts';
 import { parseAdmissionReview, requestUid, reviewWithResponse, validateAdmissionReview } from '../../webhook/admission-review.ts';
 import { applyPatch, buildPatch } from '../../webhook/patch.ts';
-import { allowed, denied, errored, patched } from '../../webhook/response.ts';
+import { allowed, DenialReason, denied, errored, patched } from '../../webhook/response.ts';
 
 const recorded = JSON.parse(readFileSync(new URL('../fixtures/admission/classic-sidecar.review.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const request = recorded.request as Record<string, unknown>;
@@ -59,7 +59,7 @@ test('the response vocabulary echoes the uid', async (t) => {
   const cases: { name: string; response: object; expected: object }[] = [
     { name: 'allowed', response: allowed('u1'), expected: { uid: 'u1', allowed: true } },
     { name: 'allowed with warnings', response: allowed('u1', ['careful']), expected: { uid: 'u1', allowed: true, warnings: ['careful'] } },
-    { name: 'denied', response: denied('u2', 'no role'), expected: { uid: 'u2', allowed: false, status: { code: 403, reason: 'Forbidden', message: 'no role' } } },
+    { name: 'denied carries its stable reason code in status.reason', response: denied('u2', 'no role', DenialReason.NO_ROLE), expected: { uid: 'u2', allowed: false, status: { code: 403, reason: 'no-role', message: 'no role' } } },
     { name: 'patched', response: patched('u3', ops, ['w']), expected: { uid: 'u3', allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64'), warnings: ['w'] } },
     { name: 'errored with an InjectorError', response: errored('u4', new InjectorError(ErrorCode.KUBE, 'informer down')), expected: { uid: 'u4', allowed: false, status: { code: 500, reason: 'InternalError', message: 'ack-secret-injector internal error: E_KUBE: informer down' } } },
     { name: 'errored with a thrown string', response: errored('u5', 'boom'), expected: { uid: 'u5', allowed: false, status: { code: 500, reason: 'InternalError', message: 'ack-secret-injector internal error: boom' } } },

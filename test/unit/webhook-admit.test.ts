@@ -115,6 +115,7 @@ test('skip-init drops the init container only with a native sidecar', async (t) 
     const res = await admit(f.review(f.pod({ annotations: { 'secret-injector.alibabacloud.com/skip-init': 'true' } })), f.resolver(), f.settings());
     assert.equal(res.allowed, false);
     assert.match(res.status?.message ?? '', /skip-init: "true" needs the agent to run as a native sidecar.*native-sidecar/);
+    assert.equal(res.status?.reason, 'invalid-annotation');
   });
 });
 
@@ -225,6 +226,7 @@ test('notify settings reach the config and the pod spec', async (t) => {
       const res = await admit(f.review(f.pod({ spec: c.spec, annotations: { 'secret-injector.alibabacloud.com/notify-signal': 'SIGHUP' } })), f.resolver(), f.settings());
       assert.equal(res.allowed, false);
       assert.match(res.status?.message ?? '', c.match);
+      assert.equal(res.status?.reason, 'pod-conflict');
     });
   }
 });
@@ -239,6 +241,7 @@ test('the pod spec is checked against what the webhook adds', async (t) => {
       const res = await admit(f.review(f.pod({ spec: c.spec })), f.resolver(), f.settings());
       assert.equal(res.allowed, false);
       assert.equal(res.status?.code, 403);
+      assert.equal(res.status?.reason, 'pod-conflict');
       assert.match(res.status?.message ?? '', c.match);
     });
   }
@@ -260,8 +263,42 @@ test('every problem of a pod is reported in one denial', async () => {
   assert.equal(res.allowed, false);
   const message = res.status?.message ?? '';
   assert.match(message, /^ack-secret-injector cannot inject pod shop\/web: 4 problems: \(1\)/);
+  assert.equal(res.status?.reason, 'invalid-annotation', 'the reason is the first problem\'s');
   for (const part of ['mode: invalid value "always"', 'refresh-interval: invalid value "5"', 'not in the pod: ghost', 'ExternalSecret shop/missing not found']) {
     assert.ok(message.includes(part), `${part} missing from: ${message}`);
+  }
+});
+
+test('a denial is exactly a 403 with the stable reason code and the numbered message', async () => {
+  const res = await admit(f.review(f.pod({ annotations: { 'secret-injector.alibabacloud.com/mode': 'always' } })), f.resolver(), f.settings());
+  assert.deepEqual(res, {
+    uid: UID,
+    allowed: false,
+    status: { code: 403, reason: 'invalid-annotation', message: 'ack-secret-injector cannot inject pod shop/web: 1 problem: (1) annotation secret-injector.alibabacloud.com/mode: invalid value "always"; expected "sidecar" or "init-only"' },
+  });
+});
+
+test('each kind of denial carries its stable reason; with several problems, the first one\'s', async (t) => {
+  const noRole = [f.namespace('shop'), f.serviceAccount('web', {}), f.externalSecret('db')];
+  const cases: { name: string; pod: V1Pod; objects?: ReturnType<typeof f.world>; settings?: Record<string, unknown>; reason: string; problems: number }[] = [
+    { name: 'a bad annotation value is invalid-annotation', pod: f.pod({ annotations: { 'secret-injector.alibabacloud.com/file-mode': '0999' } }), reason: 'invalid-annotation', problems: 1 },
+    { name: 'a missing external-secrets annotation is invalid-annotation', pod: { ...f.pod(), metadata: { name: 'web', namespace: 'shop', labels: { 'secret-injector.alibabacloud.com/inject': 'true' } } }, reason: 'invalid-annotation', problems: 1 },
+    { name: 'skip-init without a native sidecar (a layout refusal) is invalid-annotation', pod: f.pod({ annotations: { 'secret-injector.alibabacloud.com/skip-init': 'true' } }), reason: 'invalid-annotation', problems: 1 },
+    { name: 'a reserved volume name is pod-conflict', pod: f.pod({ spec: { volumes: [{ name: 'ack-secret-injector-x', emptyDir: {} }] } }), reason: 'pod-conflict', problems: 1 },
+    { name: 'an unknown ExternalSecret is external-secret-not-found', pod: f.pod({ annotations: { 'secret-injector.alibabacloud.com/external-secrets': 'nope' } }), reason: 'external-secret-not-found', problems: 1 },
+    { name: 'a ServiceAccount without a role is no-role', pod: f.pod(), objects: noRole, reason: 'no-role', problems: 1 },
+    { name: 'an annotation problem comes before a pod conflict', pod: f.pod({ annotations: { 'secret-injector.alibabacloud.com/mode': 'x' }, spec: { volumes: [{ name: 'ack-secret-injector-x', emptyDir: {} }] } }), reason: 'invalid-annotation', problems: 2 },
+    { name: 'a pod conflict comes before a resolution problem', pod: f.pod({ annotations: { 'secret-injector.alibabacloud.com/external-secrets': 'nope' }, spec: { volumes: [{ name: 'ack-secret-injector-x', emptyDir: {} }] } }), reason: 'pod-conflict', problems: 2 },
+    { name: 'a missing ExternalSecret comes before the missing role reported last', pod: f.pod({ annotations: { 'secret-injector.alibabacloud.com/external-secrets': 'db,nope' } }), objects: noRole, reason: 'external-secret-not-found', problems: 2 },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const res = await admit(f.review(c.pod), f.resolver(c.objects ?? f.world()), f.settings(c.settings ?? {}));
+      assert.equal(res.allowed, false);
+      assert.equal(res.status?.code, 403);
+      assert.equal(res.status?.reason, c.reason, res.status?.message);
+      assert.match(res.status?.message ?? '', new RegExp(`: ${c.problems} problems?: `));
+    });
   }
 });
 

@@ -6,6 +6,7 @@ import type { V1Namespace } from '@kubernetes/client-node';
 import { admit } from '../../webhook/admit.ts';
 import { clusterStoreAdmits, compileNamespaceRegex, matchLabelSelector } from '../../webhook/isolation.ts';
 import { isAllowedKmsEndpoint } from '../../webhook/kms-endpoint.ts';
+import type { DenialReason } from '../../webhook/response.ts';
 import { applyPatch, type Operation } from '../../webhook/patch.ts';
 import { parseInjectorConfig, type InjectorConfig } from '../../injector/config-schema.ts';
 import type { ClusterSecretStore, LabelSelector } from '../../injector/crd-types.ts';
@@ -111,11 +112,11 @@ test('KMS endpoints are validated like ack-secret-manager 0.6.4+', async (t) => 
   }
 });
 
-/** Admits the default pod against `objects`; returns the config or the denial text. */
-async function run(objects: KubeObject[], settings: Record<string, unknown> = {}): Promise<{ config?: InjectorConfig; denial?: string; pod?: ReturnType<typeof f.pod>; warnings: string[] }> {
+/** Admits the default pod against `objects`; returns the config, or the denial text and reason code. */
+async function run(objects: KubeObject[], settings: Record<string, unknown> = {}): Promise<{ config?: InjectorConfig; denial?: string; reason?: string; pod?: ReturnType<typeof f.pod>; warnings: string[] }> {
   const p = f.pod();
   const res = await admit(f.review(p), f.resolver(objects), f.settings(settings));
-  if (!res.allowed) return { denial: res.status?.message ?? '', warnings: [] };
+  if (!res.allowed) return { denial: res.status?.message ?? '', reason: res.status?.reason ?? '', warnings: [] };
   const pod = applyPatch(p, f.patchOf(res) as Operation[]);
   const env = pod.spec?.initContainers?.[0]?.env?.[0]?.value;
   return { config: parseInjectorConfig(env), pod, warnings: res.warnings ?? [] };
@@ -123,31 +124,34 @@ async function run(objects: KubeObject[], settings: Record<string, unknown> = {}
 const es = (ref: Record<string, unknown>, extra: Record<string, unknown> = {}) => f.externalSecret('db', { data: [{ key: 'shop/db-password', secretStoreRef: ref, ...extra }] });
 
 test('isolation rules deny anything that crosses the namespace boundary', async (t) => {
-  const cases: { name: string; objects: KubeObject[]; settings?: Record<string, unknown>; denial: RegExp }[] = [
-    { name: 'an ExternalSecret that does not exist in the pod namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', undefined, 'other')], denial: /ExternalSecret shop\/db not found/ },
-    { name: 'a SecretStore reference into another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms', namespace: 'other' }), f.secretStore('kms', { ramRoleARN: STORE_ROLE }, 'other')], denial: /SecretStore "kms" in namespace "other"; only stores in the pod's namespace/ },
-    { name: 'a SecretStore that exists only in another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { ramRoleARN: STORE_ROLE }, 'other')], denial: /SecretStore shop\/kms not found/ },
-    { name: 'a ClusterSecretStore whose conditions exclude the namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { ramRoleARN: STORE_ROLE }, [{ namespaces: ['payments'] }])], denial: /ClusterSecretStore "shared" does not admit namespace "shop"/ },
-    { name: 'a ClusterSecretStore with an invalid regex (fail-closed)', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { ramRoleARN: STORE_ROLE }, [{ namespaces: ['shop'], namespaceRegexes: ['(?=x)'] }])], denial: /namespaceRegexes\[0\] "\(\?=x\)" is invalid \(error parsing regexp/ },
-    { name: 'a serviceAccountRef naming another ServiceAccount', objects: [f.namespace('shop'), f.serviceAccount('web'), f.serviceAccount('admin'), es({ name: 'kms' }), f.secretStore('kms', { serviceAccountRef: { name: 'admin' } })], denial: /serviceAccountRef names ServiceAccount shop\/admin, but the pod runs as shop\/web/ },
-    { name: 'a serviceAccountRef naming the same name in another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { serviceAccountRef: { name: 'web', namespace: 'payments' } })], denial: /ServiceAccount payments\/web, but the pod runs as shop\/web/ },
-    { name: 'serviceAccountRef audiences without the webhook token audience', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { serviceAccountRef: { name: 'web', audiences: ['other'] } })], denial: /audiences: \["other"\] does not include.*sts.aliyuncs.com/ },
-    { name: 'an AccessKey Secret in another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { accessKey: { name: 'ak', namespace: 'kube-system', key: 'id' }, accessKeySecret: { name: 'ak', namespace: 'kube-system', key: 'secret' } })], denial: /names Secret kube-system\/ak; AccessKey Secrets must be in the pod's namespace/ },
-    { name: 'only half an AccessKey pair', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { accessKey: { name: 'ak', key: 'id' } })], denial: /accessKey and accessKeySecret must be given together/ },
-    { name: 'no role anywhere names the ServiceAccount and both annotations', objects: [f.namespace('shop'), f.serviceAccount('web', {}), f.externalSecret('db')], denial: /ServiceAccount shop\/web has no RAM role: it lacks both annotation ack.alibabacloud.com\/role-arn \(a role ARN\) and pod-identity.alibabacloud.com\/role-name.*needed by ExternalSecret shop\/db spec.data\[0\]/ },
-    { name: 'a missing ServiceAccount', objects: [f.namespace('shop'), f.externalSecret('db')], denial: /ServiceAccount shop\/web not found/ },
-    { name: 'a role name without settings.accountId', objects: [f.namespace('shop'), f.serviceAccount('web', { 'pod-identity.alibabacloud.com/role-name': 'shop-web' }), f.externalSecret('db')], settings: { accountId: undefined, clusterId: undefined, oidcProviderArn: f.OIDC_ARN }, denial: /role-name needs the webhook setting accountId/ },
-    { name: 'a malformed role ARN annotation', objects: [f.namespace('shop'), f.serviceAccount('web', { 'ack.alibabacloud.com/role-arn': 'shop-web' }), f.externalSecret('db')], denial: /role-arn: invalid value "shop-web"/ },
-    { name: 'a kmsEndpoint pointing at the metadata service', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { data: [{ key: 'k', kmsEndpoint: '100.100.100.200' }] })], denial: /spec.data\[0\].kmsEndpoint: invalid value "100.100.100.200"/ },
-    { name: 'a store of the wrong provider', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'oos' }), f.secretStore('oos', { ramRoleARN: STORE_ROLE }, 'shop', 'OOS')], denial: /has no KMS provider, but ExternalSecret db uses provider kms/ },
-    { name: 'an unknown provider', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { provider: 'vault', data: [{ key: 'k' }] })], denial: /spec.provider: invalid value "vault"/ },
-    { name: 'an ExternalSecret without data', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', {})], denial: /neither spec.data nor spec.dataProcess/ },
+  const cases: { name: string; objects: KubeObject[]; settings?: Record<string, unknown>; denial: RegExp; reason: DenialReason }[] = [
+    { name: 'an ExternalSecret that does not exist in the pod namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', undefined, 'other')], denial: /ExternalSecret shop\/db not found/, reason: 'external-secret-not-found' },
+    { name: 'a SecretStore reference into another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms', namespace: 'other' }), f.secretStore('kms', { ramRoleARN: STORE_ROLE }, 'other')], denial: /SecretStore "kms" in namespace "other"; only stores in the pod's namespace/, reason: 'cross-namespace-store' },
+    { name: 'a SecretStore that exists only in another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { ramRoleARN: STORE_ROLE }, 'other')], denial: /SecretStore shop\/kms not found/, reason: 'secret-store-not-found' },
+    { name: 'a ClusterSecretStore whose conditions exclude the namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { ramRoleARN: STORE_ROLE }, [{ namespaces: ['payments'] }])], denial: /ClusterSecretStore "shared" does not admit namespace "shop"/, reason: 'cluster-store-not-allowed' },
+    { name: 'a ClusterSecretStore with an invalid regex (fail-closed)', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { ramRoleARN: STORE_ROLE }, [{ namespaces: ['shop'], namespaceRegexes: ['(?=x)'] }])], denial: /namespaceRegexes\[0\] "\(\?=x\)" is invalid \(error parsing regexp/, reason: 'cluster-store-not-allowed' },
+    { name: 'a serviceAccountRef naming another ServiceAccount', objects: [f.namespace('shop'), f.serviceAccount('web'), f.serviceAccount('admin'), es({ name: 'kms' }), f.secretStore('kms', { serviceAccountRef: { name: 'admin' } })], denial: /serviceAccountRef names ServiceAccount shop\/admin, but the pod runs as shop\/web/, reason: 'foreign-service-account' },
+    { name: 'a serviceAccountRef naming the same name in another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { serviceAccountRef: { name: 'web', namespace: 'payments' } })], denial: /ServiceAccount payments\/web, but the pod runs as shop\/web/, reason: 'foreign-service-account' },
+    { name: 'serviceAccountRef audiences without the webhook token audience', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { serviceAccountRef: { name: 'web', audiences: ['other'] } })], denial: /audiences: \["other"\] does not include.*sts.aliyuncs.com/, reason: 'invalid-secret-store' },
+    { name: 'an AccessKey Secret in another namespace', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'shared', kind: 'ClusterSecretStore' }), f.clusterSecretStore('shared', { accessKey: { name: 'ak', namespace: 'kube-system', key: 'id' }, accessKeySecret: { name: 'ak', namespace: 'kube-system', key: 'secret' } })], denial: /names Secret kube-system\/ak; AccessKey Secrets must be in the pod's namespace/, reason: 'cross-namespace-secret' },
+    { name: 'only half an AccessKey pair', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { accessKey: { name: 'ak', key: 'id' } })], denial: /accessKey and accessKeySecret must be given together/, reason: 'invalid-secret-store' },
+    { name: 'no role anywhere names the ServiceAccount and both annotations', objects: [f.namespace('shop'), f.serviceAccount('web', {}), f.externalSecret('db')], denial: /ServiceAccount shop\/web has no RAM role: it lacks both annotation ack.alibabacloud.com\/role-arn \(a role ARN\) and pod-identity.alibabacloud.com\/role-name.*needed by ExternalSecret shop\/db spec.data\[0\]/, reason: 'no-role' },
+    { name: 'a missing ServiceAccount', objects: [f.namespace('shop'), f.externalSecret('db')], denial: /ServiceAccount shop\/web not found/, reason: 'no-role' },
+    { name: 'a role name without settings.accountId', objects: [f.namespace('shop'), f.serviceAccount('web', { 'pod-identity.alibabacloud.com/role-name': 'shop-web' }), f.externalSecret('db')], settings: { accountId: undefined, clusterId: undefined, oidcProviderArn: f.OIDC_ARN }, denial: /role-name needs the webhook setting accountId/, reason: 'no-role' },
+    { name: 'a malformed role ARN annotation', objects: [f.namespace('shop'), f.serviceAccount('web', { 'ack.alibabacloud.com/role-arn': 'shop-web' }), f.externalSecret('db')], denial: /role-arn: invalid value "shop-web"/, reason: 'no-role' },
+    { name: 'a kmsEndpoint pointing at the metadata service', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { data: [{ key: 'k', kmsEndpoint: '100.100.100.200' }] })], denial: /spec.data\[0\].kmsEndpoint: invalid value "100.100.100.200"/, reason: 'invalid-kms-endpoint' },
+    { name: 'a store of the wrong provider', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'oos' }), f.secretStore('oos', { ramRoleARN: STORE_ROLE }, 'shop', 'OOS')], denial: /has no KMS provider, but ExternalSecret db uses provider kms/, reason: 'invalid-secret-store' },
+    { name: 'an unknown provider', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { provider: 'vault', data: [{ key: 'k' }] })], denial: /spec.provider: invalid value "vault"/, reason: 'invalid-external-secret' },
+    { name: 'an ExternalSecret without data', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', {})], denial: /neither spec.data nor spec.dataProcess/, reason: 'invalid-external-secret' },
+    { name: 'a secretStoreRef kind that is neither store kind', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms', kind: 'Vault' })], denial: /secretStoreRef.kind: invalid value "Vault"/, reason: 'invalid-external-secret' },
+    { name: 'an AccessKey Secret reference without a key', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { accessKey: { name: 'ak' }, accessKeySecret: { name: 'ak', key: 'secret' } })], denial: /accessKey: expected \{name, key\} of a Secret/, reason: 'invalid-secret-store' },
   ];
   for (const c of cases) {
     await t.test(c.name, async () => {
       const r = await run(c.objects, c.settings);
       assert.equal(r.config, undefined, 'expected a denial');
       assert.match(r.denial ?? '', c.denial);
+      assert.equal(r.reason, c.reason, 'status.reason is the stable denial code');
     });
   }
 });

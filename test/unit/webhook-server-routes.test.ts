@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../common/log.ts';
 import { createWebhookMetrics, type WebhookMetrics } from '../../webhook/metrics.ts';
-import { BODY_LIMIT_BYTES, buildApp } from '../../webhook/server.ts';
+import { BODY_LIMIT_BYTES, buildApp, classify } from '../../webhook/server.ts';
+import { DenialReason, allowed, denied, errored, patched } from '../../webhook/response.ts';
 import { TlsReloader } from '../../webhook/tls-reloader.ts';
 import { SETTINGS, SEEDED_ENV_VALUE, logSink, pod, review, seededResolver } from './webhook-server-fixtures.ts';
 import { kubeletWrite, makeServingPair } from './webhook-server-test-certificates.ts';
@@ -60,6 +61,7 @@ describe('POST /mutate through app.inject()', () => {
     assert.equal(body.response.uid, 'uid-denied');
     assert.equal(body.response.allowed, false);
     assert.equal(body.response.status?.code, 403);
+    assert.equal(body.response.status?.reason, 'external-secret-not-found');
     assert.match(body.response.status?.message ?? '', /nope/);
   });
 
@@ -119,7 +121,8 @@ describe('POST /mutate through app.inject()', () => {
     assert.match(text, /ack_secret_injector_admissions_total\{result="allowed",namespace="team-a"\} 1/);
     assert.match(text, /ack_secret_injector_admissions_total\{result="denied",namespace="team-a"\} 1/);
     assert.match(text, /ack_secret_injector_admissions_total\{result="invalid",namespace=""\} 8/);
-    assert.match(text, /ack_secret_injector_denials_total\{reason="Forbidden"\} 1/);
+    assert.match(text, /ack_secret_injector_denials_total\{reason="external-secret-not-found"\} 1/);
+    assert.doesNotMatch(text, /denials_total\{reason="Forbidden"\}/, 'a core denial is counted by its own code, not as Forbidden');
     assert.match(text, /ack_secret_injector_denials_total\{reason="body-too-large"\} 1/);
     assert.match(text, /ack_secret_injector_denials_total\{reason="invalid-review"\} 4/);
     assert.match(text, /ack_secret_injector_admission_duration_seconds_count\{result="patched"\} 1/);
@@ -134,7 +137,7 @@ describe('POST /mutate through app.inject()', () => {
     assert.equal(patched?.result, 'patched');
     assert.equal(typeof patched?.durationMs, 'number');
     const denied = entries.find((e) => e.uid === 'uid-denied' && e.msg === 'admission reviewed');
-    assert.equal(denied?.reason, 'Forbidden');
+    assert.equal(denied?.reason, 'external-secret-not-found');
     assert.ok(!sink.lines.some((l) => l.includes(SEEDED_ENV_VALUE)), 'the pod env value never reaches the log');
   });
 });
@@ -213,4 +216,17 @@ describe('GET /readyz', () => {
       await app.close();
     }
   });
+});
+
+describe('classify', () => {
+  const cases: Array<{ name: string; response: Parameters<typeof classify>[0]; expect: ReturnType<typeof classify> }> = [
+    { name: 'an allowed response has no reason', response: allowed('u'), expect: { result: 'allowed' } },
+    { name: 'a patched response has no reason', response: patched('u', [{ op: 'add', path: '/a', value: 1 }]), expect: { result: 'patched' } },
+    ...Object.values(DenialReason).map((reason) => ({ name: `a ${reason} denial is counted as ${reason}`, response: denied('u', 'm', reason), expect: { result: 'denied' as const, reason } })),
+    { name: 'errored is counted as InternalError', response: errored('u', new Error('x')), expect: { result: 'errored', reason: 'InternalError' } },
+    { name: 'a denial without a reason falls back to Forbidden', response: { uid: 'u', allowed: false, status: { code: 403, message: 'm' } }, expect: { result: 'denied', reason: 'Forbidden' } },
+    { name: 'a denial with a reason outside the vocabulary falls back to Forbidden', response: { uid: 'u', allowed: false, status: { code: 403, reason: 'pod web has secret x', message: 'm' } }, expect: { result: 'denied', reason: 'Forbidden' } },
+    { name: 'a 5xx with a reason outside the vocabulary falls back to InternalError', response: { uid: 'u', allowed: false, status: { code: 503, reason: 'whatever', message: 'm' } }, expect: { result: 'errored', reason: 'InternalError' } },
+  ];
+  for (const tc of cases) it(tc.name, () => assert.deepEqual(classify(tc.response), tc.expect));
 });
