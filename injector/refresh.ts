@@ -5,9 +5,13 @@
  *
  * Partial failure follows ack-secret-manager 0.6.5+ (semantics reference §4.4): an ExternalSecret
  * whose entries all succeeded is written as produced (keys removed upstream disappear); one with
- * failed entries is written as its last good files overlaid with the keys that did succeed (a
- * failed entry's keys keep their previous values); with no last good files, nothing is written
- * for it (a half set is never a first version); when it produced nothing new, nothing is written.
+ * failed entries is written as the rule engine's `keepLastGood` merge: the keys produced now,
+ * plus the last good values of the keys the FAILED entries would produce (every previous key not
+ * produced now, for a failed dataProcess entry), so a key a successful entry no longer produces
+ * disappears even in a partial refresh. With no last good files nothing is written for it (a half
+ * set is never a first version); when it produced nothing new, nothing is written. A dropped
+ * invalid key (a key-scoped failure) is reported but is not a partial failure: it can never
+ * succeed, so the entry's other keys are written as if clean.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -18,7 +22,7 @@ import { fetchId } from './fetch-types.ts';
 import { recordFetch, type InjectorMetrics } from './injector-metrics.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RetryPolicy } from './retry.ts';
-import { applyRules, listFetches, type RuleFailure } from './rules/index.ts';
+import { applyRules, keepLastGood, listFetches, type RuleFailure } from './rules/index.ts';
 
 /** A folder's file set: Secret key → bytes. */
 export type FileSet = ReadonlyMap<string, Uint8Array>;
@@ -65,7 +69,8 @@ export interface RefreshDeps {
  * state the next refresh merges over.
  * 1. Collect the distinct fetches of all ExternalSecrets and run them (parallel, limited, retried).
  * 2. Stop without writing if the signal aborted meanwhile (SIGTERM: nothing half-new is written).
- * 3. Per ExternalSecret: apply the rules; choose the file set (clean, merged, or none); write it.
+ * 3. Per ExternalSecret: apply the rules; choose the file set (clean; merged by keepLastGood when
+ *    an entry failed and there are last good files; or none); write it.
  *    A write is never interrupted: SIGTERM waits for it.
  */
 export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileSet>): Promise<RefreshOutcome> {
@@ -87,7 +92,8 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
   if (deps.signal?.aborted === true) return { ...outcome, complete: false, clean: false, aborted: true };
   // 3.
   for (const es of deps.externalSecrets) {
-    const { files, failures } = applyRules(es, results);
+    const applied = applyRules(es, results);
+    const { files, failures } = applied;
     const previous = lastGood.get(es.name);
     for (const f of failures) {
       // Retryable when a fetch of that key failed transiently (matched by key and code, never by message text).
@@ -97,9 +103,12 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
       outcome.failures.push({ ...f, retryable });
       deps.logger.warn({ externalSecret: es.name, key: f.key, code: f.code, retryable, err: f.message }, 'entry failed; keeping its last good files');
     }
+    // Entry-scoped failures make the set partial; key-scoped ones (an invalid key) only drop that key.
+    const partial = failures.some((f) => f.scope !== 'key');
     let next: FileSet | undefined;
     if (failures.length === 0) next = files;
-    else if (previous !== undefined && files.size > 0) next = new Map([...previous, ...files]);
+    else if (!partial && files.size > 0) next = files;
+    else if (partial && previous !== undefined && files.size > 0) next = keepLastGood(es, previous, applied);
     if (failures.length > 0) outcome.clean = false;
     if (next === undefined) {
       outcome.kept.push(es.name);

@@ -61,6 +61,42 @@ test('partial failure merges: fresh keys written, the failed entry keeps its pre
   assert.deepEqual(out.failures.map((f) => [f.externalSecret, f.key, f.code, f.retryable]), [['a', 'k2', 'E_PROVIDER', true]]);
 });
 
+test('partial failure keeps only the failed entry\'s last good keys: a key the successful entry dropped disappears', async () => {
+  // Entry A (dataProcess[0], an extract) succeeds but no longer produces "b"; entry B (data[0]) fails.
+  const app: PlannedExternalSecret = { name: 'app', provider: 'kms', data: [{ key: 'token', name: 'token', profile: 'p' }], dataProcess: [{ extract: { key: 'cfg', profile: 'p' } }] };
+  const last = new Map<string, FileSet>([['app', new Map([['a', enc.encode('a1')], ['b', enc.encode('b1')], ['token', enc.encode('t1')]])]]);
+  const { d, writes } = deps({ cfg: '{"a":"a2"}' }, { token: true }, [app]);
+  const out = await refreshOnce(d, last);
+  assert.deepEqual(writes, [['/mnt/app', { a: 'a2', token: 't1' }]], 'B keeps "token" from the last good set; "b" is gone');
+  assert.deepEqual(text(last.get('app')), { a: 'a2', token: 't1' }, 'the merged set is the next last good state');
+  assert.deepEqual(out.changed, ['app']);
+  assert.equal(out.clean, false);
+  assert.equal(out.complete, true);
+  assert.deepEqual(out.failures.map((f) => [f.key, f.entry, f.scope]), [['token', 'data[0]', 'entry']]);
+});
+
+test('a failed extract entry keeps every previous key the successful entries do not produce now', async () => {
+  const app: PlannedExternalSecret = { name: 'app', provider: 'kms', data: [{ key: 'token', name: 'token', profile: 'p' }], dataProcess: [{ extract: { key: 'cfg', profile: 'p' } }] };
+  const last = new Map<string, FileSet>([['app', new Map([['a', enc.encode('a1')], ['b', enc.encode('b1')], ['token', enc.encode('t1')]])]]);
+  const { d, writes } = deps({ token: 't2' }, { cfg: true }, [app]);
+  await refreshOnce(d, last);
+  assert.deepEqual(writes, [['/mnt/app', { token: 't2', a: 'a1', b: 'b1' }]]);
+});
+
+test('an invalid key is dropped without making the set partial: the other keys are written, even as a first version', async () => {
+  const { d, writes } = deps({ 'bad/key': 'v', k1: 'v1' }, {}, [es('a', ['bad/key', 'k1'])]);
+  const out = await refreshOnce(d, new Map([['a', new Map([['k1', enc.encode('old')], ['gone', enc.encode('x')]])]]));
+  assert.deepEqual(writes, [['/mnt/a', { k1: 'v1' }]], 'no last good key is carried over for a dropped invalid key');
+  const first = deps({ 'bad/key': 'v', k1: 'v1' }, {}, [es('a', ['bad/key', 'k1'])]);
+  const firstOut = await refreshOnce(first.d, new Map());
+  assert.deepEqual(first.writes, [['/mnt/a', { k1: 'v1' }]]);
+  for (const o of [out, firstOut]) {
+    assert.equal(o.clean, false, 'the dropped key is still a reported failure');
+    assert.equal(o.complete, true);
+    assert.deepEqual(o.failures.map((f) => [f.key, f.scope]), [['bad/key', 'key']]);
+  }
+});
+
 test('a total failure writes nothing and keeps the folder', async () => {
   const last = new Map<string, FileSet>([['a', new Map([['k1', enc.encode('old1')]])]]);
   const { d, writes } = deps({}, { k1: false }, [es('a', ['k1'])]);
