@@ -6,6 +6,7 @@
  * (tls-reloader.ts), the app (server.ts) and the shutdown sequence (server-shutdown.ts).
  */
 import { readFile, mkdir } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
@@ -51,6 +52,9 @@ Flags:
   --webhook-config-name NAME   MutatingWebhookConfiguration to keep caBundle in (self-managed; default ack-secret-injector)
   --service-name NAME          Service the certificate is for (self-managed; default ack-secret-injector)
   --lease-name NAME            Lease electing the one certificate writer (self-managed; default ack-secret-injector-certs)
+  --extra-dns-names A,B        further DNS names in the serving certificate, e.g. a host name the
+                               API server dials through a url: clientConfig (self-managed)
+  --ip-addresses X,Y           IP addresses (IPv4/IPv6) in the serving certificate (self-managed)
   --identity ID                this replica's Lease identity (default $POD_NAME, then the host name)
   --kubeconfig FILE            kubeconfig (default: in-cluster config, or $KUBECONFIG)
   --shutdown-delay DURATION    keep serving while unready after SIGTERM (default ${SHUTDOWN_DELAY_MS / 1000}s; "0s" for none)
@@ -70,6 +74,10 @@ export interface WebhookOptions {
   webhookConfigName: string;
   serviceName: string;
   leaseName: string;
+  /** Serving-certificate DNS names beyond the Service's own (self-managed only; empty when not given). */
+  extraDnsNames: string[];
+  /** Serving-certificate IP SANs (self-managed only; empty when not given). */
+  ipAddresses: string[];
   identity: string;
   kubeconfig: string | undefined;
   shutdownDelayMs: number;
@@ -79,6 +87,28 @@ export interface WebhookOptions {
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/**
+ * A certificate DNS name: lower-case RFC 1123 labels of at most 63 characters, optionally a
+ * leading `*.` wildcard. The same pattern `generateServingCertificate` enforces
+ * (certs/certificate-authority.ts), checked here so a bad flag fails at start with the other flag
+ * problems instead of inside the certificate loop; 253 is the RFC 1035 §2.3.4 name limit.
+ */
+const CERT_DNS_NAME_RE = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const CERT_DNS_NAME_MAX = 253;
+
+/**
+ * Splits a comma-separated flag value; an empty value is an empty list. Each item is checked by
+ * `problemOf`, and every bad item (empty, invalid, repeated) is reported in `p`.
+ */
+function listFlag(flag: string, text: string | undefined, accepted: string, problemOf: (item: string) => boolean, p: string[]): string[] {
+  if (text === undefined || text.trim() === '') return [];
+  const items = text.split(',').map((x) => x.trim());
+  const bad = items.filter((x, i) => x === '' || problemOf(x) || items.indexOf(x) !== i);
+  if (bad.length > 0) {
+    p.push(`--${flag}: invalid value ${JSON.stringify(text)}; expected a comma-separated list of ${accepted}, each once; not accepted: ${bad.map((x) => JSON.stringify(x)).join(', ')}`);
+  }
+  return items;
+}
 
 /**
  * Parses and validates the flags; throws E_CONFIG listing every problem. `env` supplies the
@@ -102,6 +132,8 @@ export function parseWebhookArgs(argv: string[], env: Readonly<Record<string, st
         'webhook-config-name': { type: 'string' },
         'service-name': { type: 'string' },
         'lease-name': { type: 'string' },
+        'extra-dns-names': { type: 'string' },
+        'ip-addresses': { type: 'string' },
         identity: { type: 'string' },
         kubeconfig: { type: 'string' },
         'shutdown-delay': { type: 'string' },
@@ -153,6 +185,16 @@ export function parseWebhookArgs(argv: string[], env: Readonly<Record<string, st
     if (s === undefined || s > 30) p.push(`--shutdown-delay: invalid value ${JSON.stringify(delayText)}; expected a whole-second Go duration from "0s" to "30s"`);
     else shutdownDelayMs = s * 1000;
   }
+  const extraDnsNames = listFlag('extra-dns-names', str('extra-dns-names'), 'DNS names (lower-case labels of [a-z0-9-], dot separated, optional leading "*.", at most 253 characters)',
+    (n) => !CERT_DNS_NAME_RE.test(n) || n.length > CERT_DNS_NAME_MAX, p);
+  // A zone index (fe80::1%eth0) is valid for isIP but has no form in an X.509 iPAddress SAN (RFC 5280 §4.2.1.6).
+  const ipAddresses = listFlag('ip-addresses', str('ip-addresses'), 'IPv4 or IPv6 addresses without a zone index',
+    (a) => isIP(a) === 0 || a.includes('%'), p);
+  if (certificates !== 'self-managed') {
+    for (const flag of ['extra-dns-names', 'ip-addresses']) {
+      if (str(flag) !== undefined) p.push(`--${flag}: only used with --certificates self-managed (with files the certificate comes from cert-manager or your Secret); drop it or switch modes`);
+    }
+  }
   const logLevel = str('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) p.push(`--log-level: invalid value ${JSON.stringify(logLevel)}; expected one of ${LOG_LEVELS.join(', ')}`);
 
@@ -168,6 +210,8 @@ export function parseWebhookArgs(argv: string[], env: Readonly<Record<string, st
     webhookConfigName: named['webhook-config-name'] as string,
     serviceName: named['service-name'] as string,
     leaseName: named['lease-name'] as string,
+    extraDnsNames,
+    ipAddresses,
     identity: str('identity') ?? env.POD_NAME ?? hostname(),
     kubeconfig: str('kubeconfig'),
     shutdownDelayMs,
@@ -255,6 +299,8 @@ export async function run(argv: string[]): Promise<number> {
       serviceName: options.serviceName,
       leaseName: options.leaseName,
       identity: options.identity,
+      extraDnsNames: options.extraDnsNames,
+      ipAddresses: options.ipAddresses,
       outDir: options.tlsDir,
       logger,
       signal: stop.signal,

@@ -62,6 +62,11 @@ describe('chart values are checked before anything is installed', () => {
       expect: [/\/settings\/region/, /\/webhook\/url/],
     },
     {
+      name: 'the schema rejects a malformed self-managed DNS name and IP address',
+      args: ['--set', 'certificates.selfManaged.extraDnsNames={Hook_Example.com}', '--set', 'certificates.selfManaged.ipAddresses={300.1.1.1}'],
+      expect: [/\/certificates\/selfManaged\/extraDnsNames\/0'/, /\/certificates\/selfManaged\/ipAddresses\/0'/],
+    },
+    {
       name: 'the schema rejects a misspelt settings key',
       args: ['--set', 'settings.refreshInterval=1m'],
       expect: [/\/settings': additional properties 'refreshInterval' not allowed/],

@@ -220,6 +220,30 @@ describe('chart render: default values (self-managed certificates)', () => {
 });
 
 describe('chart render: certificate modes', () => {
+  it('self-managed SANs: certificates.selfManaged.extraDnsNames and ipAddresses become flags the webhook accepts', async () => {
+    const m = await renderChart(['--set', 'certificates.selfManaged.extraDnsNames={hook.example.com,*.hooks.example.com}', '--set', 'certificates.selfManaged.ipAddresses={10.0.0.7,fd00::7}']);
+    const d = findOne(m, 'Deployment');
+    const a = container(d).args;
+    assert.deepEqual(a.slice(a.indexOf('--extra-dns-names'), a.indexOf('--extra-dns-names') + 2), ['--extra-dns-names', 'hook.example.com,*.hooks.example.com']);
+    assert.deepEqual(a.slice(a.indexOf('--ip-addresses'), a.indexOf('--ip-addresses') + 2), ['--ip-addresses', '10.0.0.7,fd00::7']);
+    const o = args(d);
+    assert.deepEqual(o.extraDnsNames, ['hook.example.com', '*.hooks.example.com']);
+    assert.deepEqual(o.ipAddresses, ['10.0.0.7', 'fd00::7']);
+  });
+
+  it('self-managed without SAN values passes neither flag', async () => {
+    const d = findOne(await renderChart(), 'Deployment');
+    assert.equal(container(d).args.some((x) => x === '--extra-dns-names' || x === '--ip-addresses'), false);
+    assert.deepEqual([args(d).extraDnsNames, args(d).ipAddresses], [[], []]);
+  });
+
+  it('other certificate modes ignore the self-managed SAN values (the webhook would refuse the flags)', async () => {
+    const m = await renderChart(['--set', 'certificates.mode=cert-manager', '--set', 'certificates.selfManaged.extraDnsNames={hook.example.com}', '--set', 'certificates.selfManaged.ipAddresses={10.0.0.7}']);
+    const d = findOne(m, 'Deployment');
+    assert.equal(container(d).args.some((x) => x === '--extra-dns-names' || x === '--ip-addresses'), false);
+    assert.equal(args(d).certificates, 'files');
+  });
+
   it('cert-manager: self-signed CA chain, serving Certificate for the Service names, CA injection annotation, mounted Secret', async () => {
     const m = await renderChart(['--set', 'certificates.mode=cert-manager']);
     assert.deepEqual(findAll(m, 'Issuer').map((i) => [i.metadata.name, Object.keys(at(i, 'spec') as object)[0]]), [[`${FULLNAME}-selfsigned`, 'selfSigned'], [`${FULLNAME}-ca`, 'ca']]);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { generateCertificateAuthority, generateServingCertificate, parseCertificatePem } from '../../certs/certificate-authority.ts';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import { createLogger } from '../../common/log.ts';
 import { parseWebhookArgs, withServerVersion } from '../../webhook/server-command.ts';
@@ -53,13 +54,25 @@ describe('parseWebhookArgs', () => {
       name: 'fills the defaults and takes namespace and identity from the downward API variables',
       argv: ['--settings', '/etc/s.yaml', '--tls-dir', '/tls'],
       env: { POD_NAMESPACE: 'secret-injector', POD_NAME: 'webhook-abc' },
-      expect: { port: 8443, host: '0.0.0.0', certificates: 'files', namespace: 'secret-injector', identity: 'webhook-abc', secretName: 'ack-secret-injector-tls', webhookConfigName: 'ack-secret-injector', serviceName: 'ack-secret-injector', leaseName: 'ack-secret-injector-certs', shutdownDelayMs: 5000, logLevel: 'info' },
+      expect: { port: 8443, host: '0.0.0.0', certificates: 'files', namespace: 'secret-injector', identity: 'webhook-abc', secretName: 'ack-secret-injector-tls', webhookConfigName: 'ack-secret-injector', serviceName: 'ack-secret-injector', leaseName: 'ack-secret-injector-certs', extraDnsNames: [], ipAddresses: [], shutdownDelayMs: 5000, logLevel: 'info' },
     },
     {
       name: 'lets flags override every default',
       argv: ['--settings', 's', '--tls-dir', 'd', '--port', '9443', '--host', '::', '--certificates', 'self-managed', '--namespace', 'ns1', '--identity', 'me', '--secret-name', 'x-tls', '--shutdown-delay', '0s', '--log-level', 'debug'],
       env: { POD_NAMESPACE: 'ignored', POD_NAME: 'ignored' },
       expect: { port: 9443, host: '::', certificates: 'self-managed', namespace: 'ns1', identity: 'me', secretName: 'x-tls', shutdownDelayMs: 0, logLevel: 'debug' },
+    },
+    {
+      name: 'takes extra DNS names and IP addresses for a self-managed certificate, trimming spaces',
+      argv: ['--settings', 's', '--tls-dir', 'd', '--certificates', 'self-managed', '--extra-dns-names', 'webhook.example.com, *.internal.example.com', '--ip-addresses', '10.0.0.7,fd00::7'],
+      env: {},
+      expect: { extraDnsNames: ['webhook.example.com', '*.internal.example.com'], ipAddresses: ['10.0.0.7', 'fd00::7'] },
+    },
+    {
+      name: 'treats empty SAN lists as none',
+      argv: ['--settings', 's', '--tls-dir', 'd', '--certificates', 'self-managed', '--extra-dns-names', '', '--ip-addresses', ' '],
+      env: {},
+      expect: { extraDnsNames: [], ipAddresses: [] },
     },
   ];
   for (const tc of ok) {
@@ -69,6 +82,46 @@ describe('parseWebhookArgs', () => {
       for (const [k, v] of Object.entries(tc.expect)) assert.deepEqual((parsed as unknown as Record<string, unknown>)[k], v, k);
     });
   }
+
+  const sanErrors: Array<{ name: string; argv: string[]; problems: RegExp[] }> = [
+    {
+      name: 'lists every bad DNS name and IP address, each flag once',
+      argv: ['--certificates', 'self-managed', '--extra-dns-names', 'ok.example.com,Upper.example.com,,a..b,ok.example.com,x.*.example.com', '--ip-addresses', '10.0.0.1,300.1.1.1,fe80::1%eth0,host'],
+      problems: [
+        /--extra-dns-names: invalid value "ok\.example\.com,Upper\.example\.com,,a\.\.b,ok\.example\.com,x\.\*\.example\.com"; expected a comma-separated list of DNS names .*; not accepted: "Upper\.example\.com", "", "a\.\.b", "ok\.example\.com", "x\.\*\.example\.com"$/m,
+        /--ip-addresses: invalid value "10\.0\.0\.1,300\.1\.1\.1,fe80::1%eth0,host"; expected a comma-separated list of IPv4 or IPv6 addresses without a zone index, each once; not accepted: "300\.1\.1\.1", "fe80::1%eth0", "host"$/m,
+        /--settings: required/,
+      ],
+    },
+    {
+      name: 'rejects a DNS name longer than 253 characters',
+      argv: ['--settings', 's', '--tls-dir', 'd', '--certificates', 'self-managed', '--extra-dns-names', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`],
+      problems: [/--extra-dns-names: invalid value .*not accepted: "a{63}\.b{63}\.c{63}\.d{63}"/],
+    },
+    {
+      name: 'refuses SAN flags without --certificates self-managed, naming both',
+      argv: ['--settings', 's', '--tls-dir', 'd', '--extra-dns-names', 'webhook.example.com', '--ip-addresses', '10.0.0.1'],
+      problems: [/--extra-dns-names: only used with --certificates self-managed/, /--ip-addresses: only used with --certificates self-managed/],
+    },
+  ];
+  for (const tc of sanErrors) {
+    it(tc.name, () => {
+      const message = configError(() => parseWebhookArgs(tc.argv, {}));
+      for (const re of tc.problems) assert.match(message, re);
+    });
+  }
+
+  it('every SAN the flags accept is accepted by the certificate generator and lands in the certificate', async () => {
+    const parsed = parseWebhookArgs(['--settings', 's', '--tls-dir', 'd', '--certificates', 'self-managed', '--extra-dns-names', '*.hooks.example.com,webhook.example.com', '--ip-addresses', '127.0.0.1,::1'], {});
+    assert.notEqual(parsed, 'help');
+    const { extraDnsNames, ipAddresses } = parsed as Exclude<typeof parsed, 'help'>;
+    const now = new Date('2026-01-01T00:00:00Z');
+    const ca = await generateCertificateAuthority({ commonName: 'test-ca', now });
+    const serving = await generateServingCertificate({ ca, serviceName: 'ack-secret-injector', namespace: 'secret-injector', extraDnsNames, ipAddresses, now });
+    const info = parseCertificatePem(serving.certPem);
+    for (const name of extraDnsNames) assert.ok(info.dnsNames.includes(name), name);
+    assert.deepEqual(info.ipAddresses.map((a) => (a.includes(':') ? 'v6' : a)), ['127.0.0.1', 'v6']);
+  });
 
   it('answers --help', () => {
     assert.equal(parseWebhookArgs(['--help'], {}), 'help');
