@@ -186,7 +186,7 @@ export async function runPod(stack: Stack, stored: V1Pod, options: RunOptions = 
 
     const appMount = containers.find((c) => c.name !== AGENT_NAME)?.volumeMounts?.find((m) => m.name === 'ack-secret-injector-files');
     const filesHost = volumes.get(appMount?.name ?? 'ack-secret-injector-files') ?? join(dir, 'missing');
-    const started = sandbox;
+    const podSandbox = sandbox;
     return {
       pod: stored,
       volumes,
@@ -195,11 +195,11 @@ export async function runPod(stack: Stack, stored: V1Pod, options: RunOptions = 
       agent,
       nativeAgent: nativeAgent !== undefined,
       apps: appProcesses,
-      sandboxPid: started?.pid1,
+      sandboxPid: podSandbox?.pid1,
       readFile: (es, key) => readFile(join(filesHost, es, key), 'utf8'),
       listKeys: async (es) => (await readdir(join(filesHost, es))).filter((n) => !n.startsWith('..')).sort(),
       output: () => processes.map((p) => `--- ${p.name}\n${p.output()}`).join('\n'),
-      stop: () => stopPod(processes, started, dir),
+      stop: () => stopPod(processes, podSandbox, dir),
     };
   } catch (err) {
     await stopPod(processes, sandbox, dir);
