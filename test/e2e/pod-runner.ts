@@ -85,6 +85,7 @@ export interface PodRun {
   stop(): Promise<void>;
 }
 
+/** How to run a pod: which containers to start, extra environment, timeouts. */
 export interface RunOptions {
   /** Start the agent too (default true). */
   readonly agent?: boolean;
@@ -217,7 +218,7 @@ async function stopPod(processes: readonly ContainerProcess[], sandbox: Sandbox 
   // 1. Graceful stop (10 s stands in for terminationGracePeriodSeconds, default 30 s).
   for (const p of processes) if (running(p)) p.kill('SIGTERM');
   await Promise.race([Promise.all(processes.map((p) => p.exited)), sleep(10_000, undefined, { ref: false })]);
-  // 2. Forced stop.
+  // 2. Forced stop (SIGKILL cannot be caught; 5 s only bounds the wait for the exit events).
   for (const p of processes) if (running(p)) p.kill('SIGKILL');
   await Promise.race([Promise.all(processes.map((p) => p.exited)), sleep(5_000, undefined, { ref: false })]);
   // 3. The sandbox, then the folders.
@@ -279,8 +280,10 @@ async function startSandbox(): Promise<Sandbox> {
 
 /**
  * Creates a container's termination-message file where the kubelet does:
- * `<pod dir>/containers/<name>/<random hex>` (kuberuntime `makeMounts`: a fresh file per container
- * start, under `/var/lib/kubelet/pods/<uid>/containers/<name>/`). Returns its host path.
+ * `<pod dir>/containers/<name>/<random id>`. kubelet `pkg/kubelet/kuberuntime/kuberuntime_container.go`
+ * `makeMounts` creates a fresh file per container start under
+ * `/var/lib/kubelet/pods/<uid>/containers/<name>/`, named by `makeUID()` (`%08x` of a random
+ * uint32, hence 4 random bytes here). Returns its host path.
  */
 async function createTerminationLog(podDir: string, container: string): Promise<string> {
   const folder = join(podDir, 'containers', container);
