@@ -172,6 +172,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       oidcProviderArn,
       defaultRefreshInterval: '120s',
       minRefreshInterval: '1s',
+      // Pods run by the pod runner share this machine's network, so a fixed agent health port
+      // (default 9488) would collide with another suite or the demo running at the same time.
+      healthPort: await freeLoopbackPort(),
       ...options.settings,
     };
     const settingsFile = join(dir, 'settings.yaml');
