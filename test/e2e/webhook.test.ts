@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { BatchV1Api, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, BatchV1Api, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { canUseMountNamespaces, readPod, runPod, AGENT_NAME, INIT_NAME, type PodRun } from './pod-runner.ts';
 import {
   ANNOTATION, LABEL_INJECT, WEBHOOK_NAMESPACE, apiErrorMessage, createExternalSecret, createTenant, eventually, helmTemplate, optedInPod,
@@ -103,16 +103,20 @@ describe('end to end: real kube-apiserver, real webhook, injected containers run
     assert.equal(created.spec?.containers?.[1]?.restartPolicy, undefined);
   });
 
-  test('denials reach the client with the webhook message naming the annotation, the value and what is accepted', async () => {
-    const cases: Array<{ name: string; pod: V1Pod; expect: RegExp[] }> = [
-      { name: 'missing-es', pod: optedInPod('missing-es', tenantA.serviceAccount, 'nope'), expect: [/ExternalSecret tenant-a\/nope not found/] },
-      { name: 'bad-mode', pod: optedInPod('bad-mode', tenantA.serviceAccount, 'db', { mode: 'forever' }), expect: [/secret-injector\.alibabacloud\.com\/mode/, /"forever"/, /sidecar/] },
+  test('denials reach the client with the webhook message naming the annotation, the value and what is accepted, and the stable reason code', async () => {
+    const cases: Array<{ name: string; pod: V1Pod; expect: RegExp[]; reason: string }> = [
+      { name: 'missing-es', pod: optedInPod('missing-es', tenantA.serviceAccount, 'nope'), expect: [/ExternalSecret tenant-a\/nope not found/], reason: 'external-secret-not-found' },
+      { name: 'bad-mode', pod: optedInPod('bad-mode', tenantA.serviceAccount, 'db', { mode: 'forever' }), expect: [/secret-injector\.alibabacloud\.com\/mode/, /"forever"/, /sidecar/], reason: 'invalid-annotation' },
     ];
     for (const c of cases) {
       await assert.rejects(stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: c.pod }), (err: unknown) => {
         const message = apiErrorMessage(err);
         assert.match(message, /denied the request/, c.name);
         for (const re of c.expect) assert.match(message, re, c.name);
+        // The API server passes the webhook's metav1.Status through: code 403 and our reason.
+        assert.ok(err instanceof ApiException, c.name);
+        const status = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) as { code?: number; reason?: string };
+        assert.deepEqual([err.code, status.code, status.reason], [403, 403, c.reason], c.name);
         return true;
       });
     }
