@@ -6,58 +6,102 @@
 //   https://esbuild.github.io/api/#splitting) keeps cli/main.ts's lazy `import()` of each command
 //   lazy, so `init` never loads fastify or @kubernetes/client-node.
 // - Nothing is external: the runtime image has no node_modules.
+// - The Alibaba Cloud SDK's unused transitive modules (websocket, socks proxy, lodash, moment,
+//   xml2js) are replaced by scripts/sdk-slim-plugin.mjs, which says why none is reachable.
 // - CommonJS dependencies bundled into ESM call `require()` for Node built-ins; ESM has no
 //   `require`, so each output file gets one from `createRequire` (esbuild's documented workaround,
 //   https://github.com/evanw/esbuild/issues/1921).
 // - `keepNames` keeps function and class names through minification, so stack traces and
 //   `err.name` stay readable in production logs.
+// - Then it fills the module compile cache beside the bundle (scripts/bundle-entry.ts) by running
+//   WARM_COMMANDS once, as the Dockerfile's `warm` stage does in the image, so `npm run bench`
+//   measures what a pod runs.
 //
-// Usage: node scripts/bundle.mjs [--outdir DIR] [--metafile FILE]
+// Usage: node scripts/bundle.mjs [--outdir DIR] [--metafile FILE] [--no-warm]
 //   --outdir    where the bundles go (default: dist)
 //   --metafile  also write esbuild's metafile (inputs and imports of every output) as JSON;
 //               test/unit/bundle.test.ts uses it to prove the lazy commands stay lazy
+//   --no-warm   do not fill dist/.compile-cache (the Dockerfile fills it as the image's user)
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { sdkSlimPlugin } from './sdk-slim-plugin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { outdir: { type: 'string' }, metafile: { type: 'string' } }, strict: true });
-const outdir = resolve(values.outdir ?? join(root, 'dist'));
 
-// 1. Start clean: stale chunks from an older build would otherwise ship in the image.
-await rm(outdir, { recursive: true, force: true });
+/**
+ * The commands whose runs fill the compile cache: each loads (without doing any work) the chunks
+ * of the image's roles, so their top-level code is compiled and cached. The Dockerfile's `warm`
+ * stage runs the same list; keep the two in step.
+ */
+export const WARM_COMMANDS = Object.freeze([['--version'], ['init', '--help'], ['agent', '--help'], ['webhook', '--help']]);
 
-// 2. Build.
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: { cli: 'scripts/bundle-entry.ts' },
-  outdir,
-  outExtension: { '.js': '.mjs' },
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node24',
-  minify: true,
-  keepNames: true,
-  metafile: true,
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __ackCreateRequire } from 'node:module'; const require = __ackCreateRequire(import.meta.url);" },
-});
+/**
+ * Runs WARM_COMMANDS with `node` (default: this Node) from `outdir`; throws naming the command
+ * that failed. The cache lands in `<outdir>/.compile-cache/<node version, arch, uid>/`.
+ */
+export function warmCompileCache(outdir, node = process.execPath) {
+  for (const args of WARM_COMMANDS) {
+    const r = spawnSync(node, [join(outdir, 'cli.mjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    if (r.status !== 0) throw new Error(`warming the compile cache: \`cli.mjs ${args.join(' ')}\` exited ${r.status}: ${r.stderr}`);
+  }
+}
 
-if (values.metafile !== undefined) await writeFile(values.metafile, JSON.stringify(result.metafile));
+/**
+ * Builds the bundles into `outdir` and returns esbuild's metafile.
+ * 1. Start clean: stale chunks (or a stale compile cache) would otherwise ship in the image.
+ * 2. Build.
+ * 3. Unless `warm` is false, fill the compile cache.
+ */
+export async function bundle({ outdir = join(root, 'dist'), warm = true } = {}) {
+  // 1.
+  await rm(outdir, { recursive: true, force: true });
+  // 2.
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'scripts/bundle-entry.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    minify: true,
+    keepNames: true,
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [sdkSlimPlugin()],
+    banner: { js: "import { createRequire as __ackCreateRequire } from 'node:module'; const require = __ackCreateRequire(import.meta.url);" },
+  });
+  // 3.
+  if (warm) warmCompileCache(outdir);
+  return result.metafile;
+}
 
-// 3. Report sizes, largest first, and the total.
-const outputs = Object.entries(result.metafile.outputs)
-  .filter(([file]) => file.endsWith('.mjs'))
-  .map(([file, info]) => ({ file: relative(outdir, resolve(root, file)), bytes: info.bytes }))
-  .sort((a, b) => b.bytes - a.bytes);
-const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const width = Math.max(...outputs.map((o) => o.file.length));
-process.stdout.write(`bundles in ${relative(process.cwd(), outdir) || '.'}:\n`);
-for (const o of outputs) process.stdout.write(`  ${o.file.padEnd(width)}  ${kib(o.bytes).padStart(10)}\n`);
-process.stdout.write(`  ${'total'.padEnd(width)}  ${kib(outputs.reduce((s, o) => s + o.bytes, 0)).padStart(10)}\n`);
+/** The sizes of the .mjs outputs, largest first, for the build log. */
+export function describeSizes(metafile, outdir) {
+  const outputs = Object.entries(metafile.outputs)
+    .filter(([file]) => file.endsWith('.mjs'))
+    .map(([file, info]) => ({ file: relative(outdir, resolve(root, file)), bytes: info.bytes }))
+    .sort((a, b) => b.bytes - a.bytes);
+  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  const width = Math.max(...outputs.map((o) => o.file.length));
+  const lines = [`bundles in ${relative(process.cwd(), outdir) || '.'}:`];
+  for (const o of outputs) lines.push(`  ${o.file.padEnd(width)}  ${kib(o.bytes).padStart(10)}`);
+  lines.push(`  ${'total'.padEnd(width)}  ${kib(outputs.reduce((s, o) => s + o.bytes, 0)).padStart(10)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { outdir: { type: 'string' }, metafile: { type: 'string' }, 'no-warm': { type: 'boolean' } }, strict: true });
+  const outdir = resolve(values.outdir ?? join(root, 'dist'));
+  const metafile = await bundle({ outdir, warm: values['no-warm'] !== true });
+  if (values.metafile !== undefined) await writeFile(values.metafile, JSON.stringify(metafile));
+  process.stdout.write(describeSizes(metafile, outdir));
+}

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -120,11 +120,38 @@ describe('the esbuild bundles outside the source tree', () => {
   });
 
   it('keeps fastify, the Kubernetes client and the Alibaba Cloud SDK out of what cli.mjs loads at start', () => {
-    const inputs = inputsOf(meta, staticClosure(meta, join(work, 'build', 'cli.mjs')));
-    assert.ok(inputs.some((i) => i === 'cli/main.ts'), 'the CLI table is in the entry');
+    const entry = join(work, 'build', 'cli.mjs');
+    // The entry turns the compile cache on, then imports the CLI table dynamically (scripts/bundle-entry.ts).
+    assert.ok(inputsOf(meta, staticClosure(meta, entry)).includes('scripts/bundle-entry.ts'));
+    const mainChunk = Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).includes('cli/main.ts'));
+    assert.ok(mainChunk !== undefined, 'cli/main.ts is bundled');
+    assert.ok(meta.outputs[entry]!.imports.some((i) => i.kind === 'dynamic-import' && i.path === mainChunk), 'the entry imports the CLI table');
+    const closure = staticClosure(meta, mainChunk);
+    for (const o of staticClosure(meta, entry)) closure.add(o);
+    const inputs = inputsOf(meta, closure);
     for (const heavy of ['node_modules/fastify/', 'node_modules/@kubernetes/client-node/', 'node_modules/@alicloud/']) {
       assert.deepEqual(inputs.filter((i) => i.startsWith(heavy)), [], `${heavy} loaded at start`);
     }
+  });
+
+  it('gives init and agent none of the SDK modules the injector never reaches (websocket, socks proxy, lodash, moment, xml2js)', () => {
+    const chunkOf = (input: string): string => Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).includes(input))!;
+    const closure = staticClosure(meta, chunkOf('injector/init-command.ts'));
+    for (const o of staticClosure(meta, chunkOf('injector/agent-command.ts'))) closure.add(o);
+    const initInputs = inputsOf(meta, closure);
+    assert.ok(initInputs.includes('node_modules/@alicloud/openapi-client/dist/client.js'), 'init still uses the real SDK client');
+    assert.ok(initInputs.includes('injector/sdk-darabonba-core.ts') && initInputs.includes('injector/sdk-xml-error-body.ts'), 'the slim replacements are in');
+    for (const gone of ['node_modules/@darabonba/typescript/dist/index.js', 'node_modules/@darabonba/typescript/dist/websocket.js', 'node_modules/ws/', 'node_modules/socks-proxy-agent/', 'node_modules/moment', 'node_modules/xml2js/', 'node_modules/@alicloud/tea-xml/']) {
+      assert.deepEqual(initInputs.filter((i) => i.startsWith(gone)), [], `${gone} is loaded by init or agent`);
+    }
+    assert.deepEqual(initInputs.filter((i) => i.startsWith('node_modules/lodash')), [], 'lodash is loaded by init or agent');
+  });
+
+  it('fills the compile cache beside the bundle, one sub-folder per Node version, arch and user', async () => {
+    const folders = await readdir(join(dist, '.compile-cache'));
+    assert.equal(folders.length, 1, folders.join(', '));
+    assert.match(folders[0]!, new RegExp(`^${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]+-${process.getuid?.() ?? 0}$`));
+    assert.ok((await readdir(join(dist, '.compile-cache', folders[0]!))).length >= 5, 'an entry per loaded chunk');
   });
 
   it('keeps fastify and the Kubernetes client out of the init command', () => {

@@ -1,0 +1,115 @@
+/**
+ * The bundle's stand-ins for two SDK packages (scripts/sdk-slim-plugin.mjs): they must provide
+ * every name the real SDK sources use from them, and the XML error reader must give the same
+ * map as the xml2js parser it replaces for Alibaba Cloud's XML error document.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, InjectorError } from '../../common/errors.ts';
+import * as darabonbaCore from '../../injector/sdk-darabonba-core.ts';
+import TeaXmlErrorBody from '../../injector/sdk-xml-error-body.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(join(ROOT, 'package.json'));
+
+/** Every .js file under `dir` (node_modules trees included). */
+async function jsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('.js')) out.push(join(e.parentPath, e.name));
+  }
+  return out;
+}
+
+/** The property names read from the variables bound to `require("<pkg>")` in `source`. */
+function namesUsedFrom(source: string, pkg: string): Set<string> {
+  const names = new Set<string>();
+  const vars = [...source.matchAll(new RegExp(`(?:const|var|let)\\s+([\\w$]+)\\s*=\\s*(?:__import\\w+\\()?require\\("${pkg.replace(/[/.]/g, '\\$&')}"\\)`, 'g'))].map((m) => m[1]!);
+  for (const v of vars) {
+    for (const m of source.matchAll(new RegExp(`${v.replace(/\$/g, '\\$')}(?:\\.default)?\\.([A-Za-z_]\\w*)`, 'g'))) names.add(m[1]!);
+  }
+  return names;
+}
+
+describe('the SDK stand-ins cover what the SDK uses', () => {
+  it('every name an @alicloud package reads from @darabonba/typescript is exported, and is the real implementation', async () => {
+    const real = require('@darabonba/typescript/dist/core.js') as Record<string, unknown>;
+    const used = new Set<string>();
+    for (const file of await jsFiles(join(ROOT, 'node_modules', '@alicloud'))) {
+      const source = await readFile(file, 'utf8');
+      if (source.includes('require("@darabonba/typescript")')) for (const n of namesUsedFrom(source, '@darabonba/typescript')) used.add(n);
+    }
+    assert.ok(used.has('toMap'), `found the tea-util usages: ${[...used].join(', ')}`);
+    const provided = darabonbaCore as Record<string, unknown>;
+    for (const name of used) {
+      assert.notEqual(provided[name], undefined, `@darabonba/typescript.${name} is used by the SDK but not provided`);
+      assert.equal(provided[name], real[name], `${name} is the package's own implementation`);
+    }
+  });
+
+  it('every @alicloud/tea-xml method openapi-client calls is provided', async () => {
+    const source = await readFile(require.resolve('@alicloud/openapi-client'), 'utf8');
+    const used = namesUsedFrom(source, '@alicloud/tea-xml');
+    assert.deepEqual([...used], ['parseXml']);
+    for (const name of used) assert.equal(typeof (TeaXmlErrorBody as unknown as Record<string, unknown>)[name], 'function', name);
+  });
+});
+
+describe('the XML error reader', () => {
+  const xml2js = require('xml2js') as { Parser: new (o: object) => { parseString: (s: string, cb: (err: unknown, out: unknown) => void) => void } };
+  /** What `@alicloud/tea-xml` would have returned (its `_parseXML`). */
+  const viaXml2js = (body: string): unknown => {
+    let result: unknown;
+    new xml2js.Parser({ explicitArray: false }).parseString(body, (err, out) => { if (err !== null) throw err; result = out; });
+    return result;
+  };
+  const documents: Array<{ name: string; body: string; code: string }> = [
+    {
+      name: 'the POP error document with an XML declaration',
+      body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <RequestId>7A5E2B2C-1234</RequestId>\n  <HostId>kms.cn-hangzhou.aliyuncs.com</HostId>\n  <Code>Forbidden.NoPermission</Code>\n  <Message>You are not authorized to do this action.</Message>\n</Error>\n',
+      code: 'Forbidden.NoPermission',
+    },
+    {
+      name: 'entities and character references in the message',
+      body: '<Error><Code>Throttling.User</Code><Message>Request was denied &amp; &lt;throttled&gt; &quot;x&quot; &apos;y&apos; &#65;&#x42;</Message><RequestId>r-1</RequestId></Error>',
+      code: 'Throttling.User',
+    },
+    {
+      name: 'an empty element and a Recommend link',
+      body: '<Error><RequestId>r-2</RequestId><HostId></HostId><Code>InternalError</Code><Message>The request processing has failed due to some unknown error.</Message><Recommend>https://api.aliyun.com/troubleshoot?q=InternalError</Recommend></Error>',
+      code: 'InternalError',
+    },
+  ];
+  for (const d of documents) {
+    it(`reads ${d.name} as xml2js would`, () => {
+      const got = TeaXmlErrorBody.parseXml(d.body, null);
+      assert.equal(got.Error.Code, d.code);
+      const expected = viaXml2js(d.body) as { Error: Record<string, unknown> };
+      // xml2js gives '' for an empty element; so do we.
+      assert.deepEqual(got, expected);
+    });
+  }
+
+  const bad: Array<{ name: string; body: string; why: RegExp }> = [
+    { name: 'an HTML gateway page', body: '<html><body><h1>502 Bad Gateway</h1></body></html>', why: /has no <Error> element/ },
+    { name: 'an Error element without a Code', body: '<Error><Message>nope</Message></Error>', why: /has no <Code>/ },
+    { name: 'an empty body', body: '', why: /has no <Error> element/ },
+  ];
+  for (const b of bad) {
+    it(`refuses ${b.name} with a retryable E_PROVIDER naming what it accepts`, () => {
+      assert.throws(() => TeaXmlErrorBody.parseXml(b.body, null), (err: unknown) => {
+        assert.ok(err instanceof InjectorError);
+        assert.equal(err.code, ErrorCode.PROVIDER);
+        assert.equal(err.retryable, true);
+        assert.equal(err.detail.cloudCode, 'MalformedResponse');
+        assert.match(err.message, b.why);
+        assert.match(err.message, /<Error><Code>/);
+        return true;
+      });
+    });
+  }
+});
