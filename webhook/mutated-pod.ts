@@ -1,9 +1,15 @@
 /**
- * Builds the mutated pod: a deep copy of the submitted pod with the volumes, mounts, injector
- * containers and the status annotation added. Only additions, always appended, so the patch is a
- * short list of `add` operations and the user's own ordering is untouched.
+ * Builds the mutated pod: the submitted pod with the volumes, mounts, injector containers and
+ * the status annotation added. Only additions, always appended, so the patch is a short list of
+ * `add` operations and the user's own ordering is untouched.
+ *
+ * The result shares every subtree it does not change with the submitted pod (copy on write along
+ * the changed paths) instead of deep-copying it: the copy was the largest single cost of an
+ * admission (docs/benchmarks.md, webhook profile), and shared subtrees are also where
+ * fast-json-patch's `compare` stops at once (`obj === mirror`), so the diff walks only what changed.
+ * Neither pod is modified afterwards; treat both as read-only.
  */
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { Annotation, STATUS_INJECTED, type PodOptions } from './annotations.ts';
 import { buildAgentContainer } from './agent-container.ts';
 import type { InjectorContainerInputs } from './container-base.ts';
@@ -26,20 +32,23 @@ export interface MutationInput {
 }
 
 /**
- * Steps: 1. copy; 2. status annotation; 3. volumes (files, token, AccessKey Secrets); 4. the
- * read-only mount in the selected app containers; 5. init container, then the native agent after
- * it (appended to initContainers); 6. the classic agent (appended to containers); 7. a shared
- * process namespace when the agent signals an app process.
+ * Steps: 1. shallow copies of the pod, its metadata and its spec (everything below them stays
+ * shared until a step replaces it); 2. status annotation; 3. volumes (files, token, AccessKey
+ * Secrets); 4. the read-only mount in the selected app containers (a new object for each of those
+ * containers, the others stay shared); 5. init container, then the native agent after it
+ * (appended to initContainers); 6. the classic agent (appended to containers); 7. a shared
+ * process namespace when the agent signals an app process. Every list is a new array, so the
+ * submitted pod is never modified.
  */
 export function buildMutatedPod(input: MutationInput): V1Pod {
   const { options, layout, settings } = input;
   // 1.
-  const pod = structuredClone(input.pod);
-  pod.metadata ??= {};
-  pod.spec ??= { containers: [] };
-  const spec = pod.spec;
+  const pod: V1Pod = { ...input.pod, metadata: { ...(input.pod.metadata ?? {}) } };
+  const spec: V1PodSpec = { ...(input.pod.spec ?? { containers: [] }) };
+  pod.spec = spec;
+  const metadata = pod.metadata ?? {};
   // 2.
-  pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [Annotation.status]: STATUS_INJECTED };
+  metadata.annotations = { ...(metadata.annotations ?? {}), [Annotation.status]: STATUS_INJECTED };
   // 3.
   spec.volumes = [
     ...(spec.volumes ?? []),
@@ -48,9 +57,9 @@ export function buildMutatedPod(input: MutationInput): V1Pod {
     ...input.accessKeySecrets.map((m, i) => buildAccessKeyVolume(i, m)),
   ];
   // 4.
-  for (const c of spec.containers) {
-    if (options.containers.includes(c.name)) c.volumeMounts = [...(c.volumeMounts ?? []), buildAppMount(options.mountPath)];
-  }
+  spec.containers = spec.containers.map((c) => (options.containers.includes(c.name)
+    ? { ...c, volumeMounts: [...(c.volumeMounts ?? []), buildAppMount(options.mountPath)] }
+    : c));
   // 5.
   const inits: V1Container[] = [];
   if (layout.init) inits.push(buildInitContainer(input.container));

@@ -11,9 +11,69 @@ import type { Operation } from 'fast-json-patch';
 /** One RFC 6902 operation, re-exported so callers need not import fast-json-patch. */
 export type { Operation };
 
-/** Operations that turn `original` into `mutated`; neither argument is modified. */
+type Json = Record<string, unknown> | unknown[];
+
+function isContainer(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null;
+}
+
+/**
+ * What `compare` descends into: two non-null objects of the same kind (both arrays or both not),
+ * the test in fast-json-patch's `_generate` (src/duplex.ts). Anywhere else it emits the new value
+ * whole, as one `add` or `replace`.
+ */
+function comparedInside(before: unknown, after: Json): before is Json {
+  return isContainer(before) && Array.isArray(before) === Array.isArray(after);
+}
+
+/**
+ * `after` as `compare` will see it, with every value it would emit whole replaced by an empty
+ * object or array of the same kind. Subtrees shared with `before` (the same object, which
+ * webhook/mutated-pod.ts leaves in place of everything it does not change) are kept as they are:
+ * `compare` stops at them at once. Objects with a `toJSON` are kept whole, since `compare`
+ * diffs what `toJSON` returns.
+ */
+function withStandIns(before: Json, after: Json): Json {
+  if (typeof (after as { toJSON?: unknown }).toJSON === 'function') return after;
+  const view: Json = Array.isArray(after) ? new Array<unknown>(after.length) : {};
+  const keys = Array.isArray(after) ? after.keys() : Object.keys(after);
+  for (const key of keys) {
+    const next = (after as Record<string | number, unknown>)[key];
+    const prev = Object.hasOwn(before, key) ? (before as Record<string | number, unknown>)[key] : undefined;
+    let seen: unknown = next;
+    if (isContainer(next) && next !== prev) {
+      seen = comparedInside(prev, next) ? withStandIns(prev, next) : Array.isArray(next) ? [] : {};
+    }
+    (view as Record<string | number, unknown>)[key] = seen;
+  }
+  return view;
+}
+
+/**
+ * Operations that turn `original` into `mutated`, computed by fast-json-patch `compare`; neither
+ * argument is modified. The operation values that are objects are `mutated`'s own subtrees, not
+ * copies, so do not change `mutated` while the operations are in use (the webhook serialises them
+ * at once).
+ *
+ * Why not `compare(original, mutated)` alone: `compare` deep-copies every value it emits
+ * (JSON.stringify + JSON.parse, fast-json-patch `_deepClone`), and the injector containers carry
+ * the whole injector config as a JSON string in their env, so those copies were the largest cost
+ * of an admission once the pod itself was no longer copied (docs/benchmarks.md, webhook profile).
+ * Steps: 1. hand `compare` a view of `mutated` in which each value it would emit whole is an empty
+ * stand-in of the same kind, so it decides the operations (kinds, paths, escaping, order) exactly
+ * as for `mutated` but copies only the stand-ins; 2. put `mutated`'s value at each operation's path
+ * (fast-json-patch `getValueByPointer`) in place of the copied stand-in. The result equals
+ * `compare(original, mutated)` (test/unit/webhook-patch.test.ts checks that on every shape).
+ */
 export function buildPatch(original: object, mutated: object): Operation[] {
-  return fastJsonPatch.compare(original, mutated);
+  if (original === mutated || !comparedInside(original, mutated as Json)) return fastJsonPatch.compare(original, mutated);
+  // 1.
+  const ops = fastJsonPatch.compare(original, withStandIns(original as Json, mutated as Json));
+  // 2.
+  for (const op of ops) {
+    if ((op.op === 'add' || op.op === 'replace') && isContainer(op.value)) op.value = fastJsonPatch.getValueByPointer(mutated, op.path);
+  }
+  return ops;
 }
 
 /** Applies `ops` to a deep copy of `document` (used by `mutate` to print the resulting pod). */
