@@ -12,6 +12,7 @@
 import OpenApiModule from '@alicloud/openapi-client';
 import type { ResolvedEndpoint } from './endpoints.ts';
 import type { SdkCredential } from './credentials.ts';
+import { installSdkReadTimerCleanup } from './sdk-read-timer.ts';
 
 const OpenApiClient = OpenApiModule.default;
 /** An openapi-client instance. */
@@ -25,8 +26,12 @@ export type OpenApiClient = InstanceType<typeof OpenApiClient>;
 export const CONNECT_TIMEOUT_MS = 5000;
 export const READ_TIMEOUT_MS = 10_000;
 
-/** A client for `endpoint`, signing with `credential` when given (STS AssumeRoleWithOIDC needs none). */
+/**
+ * A client for `endpoint`, signing with `credential` when given (STS AssumeRoleWithOIDC needs
+ * none). Also makes sure httpx's leftover read timers are cleared (injector/sdk-read-timer.ts).
+ */
 export function createOpenApiClient(endpoint: ResolvedEndpoint, credential?: SdkCredential): OpenApiClient {
+  installSdkReadTimerCleanup();
   const config = new OpenApiModule.Config({
     endpoint: endpoint.connectTo,
     protocol: 'https',
