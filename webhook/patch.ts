@@ -28,24 +28,29 @@ function comparedInside(before: unknown, after: Json): before is Json {
 
 /**
  * `after` as `compare` will see it, with every value it would emit whole replaced by an empty
- * object or array of the same kind. Subtrees shared with `before` (the same object, which
+ * object or array of the same kind; `standIns` receives each replaced value under its JSON pointer
+ * (escaped as `compare` escapes it). Subtrees shared with `before` (the same object, which
  * webhook/mutated-pod.ts leaves in place of everything it does not change) are kept as they are:
  * `compare` stops at them at once. Objects with a `toJSON` are kept whole, since `compare`
  * diffs what `toJSON` returns.
  */
-function withStandIns(before: Json, after: Json): Json {
+function withStandIns(before: Json, after: Json, pointer: string, standIns: Map<string, unknown>): Json {
   if (typeof (after as { toJSON?: unknown }).toJSON === 'function') return after;
-  const view: Json = Array.isArray(after) ? new Array<unknown>(after.length) : {};
-  const keys = Array.isArray(after) ? after.keys() : Object.keys(after);
-  for (const key of keys) {
-    const next = (after as Record<string | number, unknown>)[key];
-    const prev = Object.hasOwn(before, key) ? (before as Record<string | number, unknown>)[key] : undefined;
-    let seen: unknown = next;
-    if (isContainer(next) && next !== prev) {
-      seen = comparedInside(prev, next) ? withStandIns(prev, next) : Array.isArray(next) ? [] : {};
-    }
-    (view as Record<string | number, unknown>)[key] = seen;
+  const step = (key: string, next: unknown): unknown => {
+    const prev = Object.hasOwn(before, key) ? (before as Record<string, unknown>)[key] : undefined;
+    if (!isContainer(next) || next === prev) return next;
+    const path = `${pointer}/${fastJsonPatch.escapePathComponent(key)}`;
+    if (comparedInside(prev, next)) return withStandIns(prev, next, path, standIns);
+    standIns.set(path, next);
+    return Array.isArray(next) ? [] : {};
+  };
+  if (Array.isArray(after)) {
+    const view = new Array<unknown>(after.length);
+    for (let i = 0; i < after.length; i++) view[i] = step(String(i), after[i]);
+    return view;
   }
+  const view: Record<string, unknown> = {};
+  for (const key of Object.keys(after)) view[key] = step(key, after[key]);
   return view;
 }
 
@@ -61,17 +66,18 @@ function withStandIns(before: Json, after: Json): Json {
  * of an admission once the pod itself was no longer copied (docs/benchmarks.md, webhook profile).
  * Steps: 1. hand `compare` a view of `mutated` in which each value it would emit whole is an empty
  * stand-in of the same kind, so it decides the operations (kinds, paths, escaping, order) exactly
- * as for `mutated` but copies only the stand-ins; 2. put `mutated`'s value at each operation's path
- * (fast-json-patch `getValueByPointer`) in place of the copied stand-in. The result equals
- * `compare(original, mutated)` (test/unit/webhook-patch.test.ts checks that on every shape).
+ * as for `mutated` but copies only the stand-ins; 2. put the real value back into each operation
+ * whose path is a stand-in's. The result equals `compare(original, mutated)` for JSON documents
+ * (test/unit/webhook-patch.test.ts checks that on every shape).
  */
 export function buildPatch(original: object, mutated: object): Operation[] {
   if (original === mutated || !comparedInside(original, mutated as Json)) return fastJsonPatch.compare(original, mutated);
   // 1.
-  const ops = fastJsonPatch.compare(original, withStandIns(original as Json, mutated as Json));
+  const standIns = new Map<string, unknown>();
+  const ops = fastJsonPatch.compare(original, withStandIns(original as Json, mutated as Json, '', standIns));
   // 2.
   for (const op of ops) {
-    if ((op.op === 'add' || op.op === 'replace') && isContainer(op.value)) op.value = fastJsonPatch.getValueByPointer(mutated, op.path);
+    if ((op.op === 'add' || op.op === 'replace') && standIns.has(op.path)) op.value = standIns.get(op.path);
   }
   return ops;
 }
