@@ -4,7 +4,7 @@
  */
 import type { Operation as PatchOperation } from 'fast-json-patch';
 import { InjectorError } from '../common/errors.ts';
-import type { AdmissionResponse } from './admission-review.ts';
+import { reviewWithResponse, type AdmissionResponse } from './admission-review.ts';
 
 /** Allow the object unchanged. */
 export function allowed(uid: string, warnings?: readonly string[]): AdmissionResponse {
@@ -65,15 +65,49 @@ export function denied(uid: string, message: string, reason: DenialReason): Admi
   return { uid, allowed: false, status: { code: 403, reason, message } };
 }
 
+/**
+ * The base64 text of each response `patched()` built, by response: `admissionReviewJson` writes such a
+ * patch into the JSON text as it is, since it knows the text came out of base64 encoding.
+ */
+const BASE64_PATCHES = new WeakMap<AdmissionResponse, string>();
+
 /** Allow with a JSON Patch (RFC 6902), base64-encoded as AdmissionResponse.patch requires. */
 export function patched(uid: string, ops: readonly PatchOperation[], warnings: readonly string[] = []): AdmissionResponse {
-  return {
+  const patch = Buffer.from(JSON.stringify(ops), 'utf8').toString('base64');
+  const response: AdmissionResponse = {
     uid,
     allowed: true,
     patchType: 'JSONPatch',
-    patch: Buffer.from(JSON.stringify(ops), 'utf8').toString('base64'),
+    patch,
     ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
   };
+  BASE64_PATCHES.set(response, patch);
+  return response;
+}
+
+/** What `admissionReviewJson` writes in place of the patch, then replaces. */
+const PATCH_PLACEHOLDER = '"patch":""';
+/** The keys `patched()` gives a response, in its order, up to the patch. */
+const KEYS_UP_TO_PATCH = ['uid', 'allowed', 'patchType', 'patch'] as const;
+
+/**
+ * The JSON text of the AdmissionReview that carries `response` (`reviewWithResponse`), exactly as
+ * JSON.stringify writes it. Why not just JSON.stringify: the patch is a 7 KB base64 string, and
+ * JSON.stringify checks each of its characters for escaping, which cost as much as the rest of the
+ * reply (docs/benchmarks.md, webhook profile). The base64 alphabet (RFC 4648 §4) holds no
+ * character JSON escapes (RFC 8259 §7). So for a response `patched()` made, whose patch and key
+ * order are unchanged since, the text is the review with an empty patch and the patch put between
+ * the quotes. The first placeholder in that text is the patch key itself: before it come only the
+ * envelope's constants and uid, allowed and patchType, and inside a string value a `"` is always
+ * escaped. Any other response is written by JSON.stringify.
+ */
+export function admissionReviewJson(response: AdmissionResponse): string {
+  const patch = BASE64_PATCHES.get(response);
+  const keys = Object.keys(response);
+  if (patch === undefined || response.patch !== patch || !KEYS_UP_TO_PATCH.every((k, i) => keys[i] === k)) return JSON.stringify(reviewWithResponse(response));
+  const text = JSON.stringify(reviewWithResponse({ ...response, patch: '' }));
+  const at = text.indexOf(PATCH_PLACEHOLDER);
+  return `${text.slice(0, at)}"patch":"${patch}"${text.slice(at + PATCH_PLACEHOLDER.length)}`;
 }
 
 /** `status.reason` of `errored`: metav1.StatusReasonInternalError, as the API server reports its own 500s. */
