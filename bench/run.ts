@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAgentBenchmark, type AgentResults } from './agent-memory.ts';
+import { injectorNodeOptions } from '../webhook/container-base.ts';
+import { SETTING_DEFAULTS } from '../webhook/settings.ts';
 import { ROOT_DIR } from './fixtures.ts';
 import { runInitBenchmark, type InitResults } from './injector-init.ts';
 import { currentLoadAverage, describeMachine } from './machine.ts';
@@ -86,7 +88,9 @@ async function main(argv: string[]): Promise<number> {
     await attempt('webhook', async () => { webhook = await runWebhookBenchmark({ workDir, warmupMs: size.warmupMs, durationMs: size.durationMs, log }); });
     await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, log }); });
     await attempt('agent', async () => {
-      agent = await runAgentBenchmark({ workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, log });
+      // The agent runs with the NODE_OPTIONS the webhook injects for the default memory limit, so
+      // the figure is the agent as a pod runs it.
+      agent = await runAgentBenchmark({ workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, env: { NODE_OPTIONS: injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory) }, log });
     });
   } finally {
     await rm(workDir, { recursive: true, force: true });
