@@ -28,7 +28,7 @@ const cases: { name: string; response: () => AdmissionResponse; patchSpliced: bo
     name: 'a patched response whose keys were reordered, with an annotation named "patch" before the patch',
     response: () => {
       const r = patched('u10', ops);
-      const patch = r.patch;
+      const patch = r.patch ?? '';
       delete r.patch;
       r.auditAnnotations = { patch: '' };
       r.patch = patch;
