@@ -50,7 +50,11 @@ function withStandIns(before: Json, after: Json, pointer: string, standIns: Map<
     return view;
   }
   const view: Record<string, unknown> = {};
-  for (const key of Object.keys(after)) view[key] = step(key, after[key]);
+  for (const key of Object.keys(after)) {
+    // An own "__proto__" key (JSON.parse makes one) must stay a key: assigning it would set the prototype.
+    if (key === '__proto__') Object.defineProperty(view, key, { value: step(key, after[key]), enumerable: true, writable: true, configurable: true });
+    else view[key] = step(key, after[key]);
+  }
   return view;
 }
 

@@ -60,6 +60,7 @@ const cases: { name: string; original: () => Doc; mutate: (original: Doc) => Doc
   { name: 'a shortened array gives removals from its end', original: () => ({ list: [{ a: 1 }, { b: 2 }, { c: 3 }] }), mutate: (o) => ({ list: (o.list as Doc[]).slice(0, 1) }) },
   { name: 'a new object inside a copied element is added with its path', original: () => ({ list: [{ name: 'a', sub: { x: 1 } }] }), mutate: (o) => ({ list: [{ ...(o.list as Doc[])[0], sub: { x: 1, y: { z: 2 } } }] }) },
   { name: 'identical documents give no operations', original: samplePod, mutate: (o) => o },
+  { name: 'an own "__proto__" key from JSON.parse is diffed as a key', original: () => JSON.parse('{"a":{"__proto__":{"x":1},"b":1}}') as Doc, mutate: () => JSON.parse('{"a":{"__proto__":{"x":1},"b":1,"c":{"d":3}}}') as Doc },
   { name: 'a recorded classic-sidecar review pod, mutated like the webhook', original: () => review('classic-sidecar').request.object, mutate: appendLikeTheWebhook },
   { name: 'a recorded native-sidecar review pod, mutated like the webhook', original: () => review('native-sidecar').request.object, mutate: appendLikeTheWebhook },
 ];
