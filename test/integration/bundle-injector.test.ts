@@ -7,7 +7,6 @@
  * signed chained AssumeRole, a 403 error answer and a retried 500.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,29 +26,9 @@ describe('the bundled injector against the emulator', () => {
   let remote = '';
   const bin = Buffer.from([0, 1, 2, 254, 255, 10, 13]);
 
-  /** `node <bundle>/cli.mjs <command>` with the config in its environment, as the webhook starts it. */
+  /** `node <bundle>/cli.mjs <command>` from outside the source tree, as the image runs it. */
   function spawnBundled(command: 'init' | 'agent', config: InjectorConfig, args: string[] = []): InjectorProcess {
-    const chunks: Buffer[] = [];
-    const child = spawn(process.execPath, [cli, command, ...args], {
-      cwd: work,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: w.dir,
-        SECRET_INJECTOR_CONFIG: JSON.stringify(config),
-        SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: w.emu.endpoint,
-        SECRET_INJECTOR_LOG_LEVEL: 'debug',
-        NODE_EXTRA_CA_CERTS: w.emu.caFile,
-        ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
-        ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const p: InjectorProcess = { child, output: () => Buffer.concat(chunks).toString('utf8'), exited };
-    w.processes.push(p);
-    return p;
+    return w.spawn(command, config, args, { cli, cwd: work });
   }
 
   async function prepared(name: string, config: InjectorConfig): Promise<InjectorConfig> {

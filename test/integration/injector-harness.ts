@@ -124,11 +124,14 @@ export class InjectorWorld {
     return { id, kind: 'rrsa', roleArn, oidcProviderArn: this.providerArn, roleSessionName: `it-${id}`, ...extra } as CredentialProfile;
   }
 
-  /** Starts `ack-secret-injector <command>` with the config in its environment. */
-  spawn(command: 'init' | 'agent', config: InjectorConfig, args: string[] = []): InjectorProcess {
+  /**
+   * Starts `ack-secret-injector <command>` with the config in its environment, as the webhook
+   * starts it. `entry` runs another build of the CLI (the bundle) from another folder.
+   */
+  spawn(command: 'init' | 'agent', config: InjectorConfig, args: string[] = [], entry: { cli: string; cwd: string } = { cli: BIN, cwd: ROOT }): InjectorProcess {
     const chunks: Buffer[] = [];
-    const child = spawn(process.execPath, [BIN, command, ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [entry.cli, command, ...args], {
+      cwd: entry.cwd,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: this.dir,
