@@ -200,25 +200,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // 5.
     say(`starting the webhook on ${webhookUrl}`);
-    const logFile = join(dir, 'webhook.log');
-    const log = createWriteStream(logFile);
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'webhook', '--settings', settingsFile, '--tls-dir', tlsDir, '--port', String(port), '--host', '127.0.0.1', '--kubeconfig', cp.kubeconfigPath, '--shutdown-delay', '0s'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const webhook = await startWebhookProcess({
+      args: ['--settings', settingsFile, '--tls-dir', tlsDir, '--port', String(port), '--host', '127.0.0.1', '--kubeconfig', cp.kubeconfigPath, '--shutdown-delay', '0s'],
+      dir,
+      name: 'webhook',
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000, undefined, { ref: false })]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const webhookLog = (): string => readFileSync(logFile, 'utf8');
+    cleanups.push(() => webhook.stop());
+    const webhookLog = webhook.log;
     const webhookGet = (path: string): Promise<{ status: number; body: string }> => httpsGet(`${webhookUrl}${path}`, cp.caPem);
     await eventually('the webhook to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`webhook exited with ${child.exitCode}:\n${webhookLog()}`);
+      webhook.assertRunning();
       return (await webhookGet('/readyz')).status === 200 ? true : undefined;
     }, 60_000);
 
@@ -256,7 +247,46 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-function probePod(): V1Pod {
+/** A webhook started as its own process (`ack-secret-injector webhook ...`), its log in a file. */
+export interface WebhookProcess {
+  readonly child: ChildProcess;
+  log(): string;
+  /** Throws with the log when the process has exited. */
+  assertRunning(): void;
+  /** SIGTERM, then SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+/** Starts `ack-secret-injector webhook <args>` with its stdout+stderr in `<dir>/<name>.log`. */
+export async function startWebhookProcess(o: { args: readonly string[]; dir: string; name: string }): Promise<WebhookProcess> {
+  const logFile = join(o.dir, `${o.name}.log`);
+  const log = createWriteStream(logFile);
+  await new Promise<void>((resolve) => log.once('open', () => resolve()));
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'webhook', ...o.args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: o.dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const readLog = (): string => readFileSync(logFile, 'utf8');
+  return {
+    child,
+    log: readLog,
+    assertRunning: () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${o.name} exited with ${child.exitCode ?? child.signalCode}:\n${readLog()}`);
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000, undefined, { ref: false })]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** An opted-in pod naming an ExternalSecret that does not exist: the webhook denies it, which proves it was called. */
+export function probePod(): V1Pod {
   return {
     metadata: { name: 'probe', labels: { [LABEL_INJECT]: 'true' }, annotations: { [ANNOTATION('external-secrets')]: 'does-not-exist' } },
     spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },

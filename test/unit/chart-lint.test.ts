@@ -87,8 +87,8 @@ describe('chart values are checked before anything is installed', () => {
       expect: [/certificates\.secretName: required with certificates\.mode existing-secret/, /certificates\.existingSecret\.caBundle: required with certificates\.mode existing-secret/],
     },
     {
-      name: 'a webhook url without a caBundle is refused',
-      args: ['--set', 'webhook.url=https://127.0.0.1:8443/mutate'],
+      name: 'a webhook url without a caBundle is refused when nothing at run time would fill it (cert-manager)',
+      args: ['--set', 'webhook.url=https://127.0.0.1:8443/mutate', '--set', 'certificates.mode=cert-manager'],
       expect: [/webhook\.caBundle: required with webhook\.url/],
     },
     {

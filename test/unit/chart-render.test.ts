@@ -296,6 +296,13 @@ describe('chart render: url mode, CRDs, overrides', () => {
     assert.equal(Buffer.from(String(client['caBundle']), 'base64').toString('utf8'), ca.certPem);
   });
 
+  it('url mode with self-managed certificates: no caBundle is required, the certificate writer fills it at run time', async () => {
+    const m = await renderChart(['--set', 'webhook.url=https://127.0.0.1:18443/mutate', '--set', 'certificates.selfManaged.ipAddresses={127.0.0.1}']);
+    const client = at(webhooks(findOne(m, 'MutatingWebhookConfiguration'))[0], 'clientConfig') as Record<string, unknown>;
+    assert.equal(client['url'], 'https://127.0.0.1:18443/mutate');
+    assert.equal(client['caBundle'], undefined);
+  });
+
   it('url mode with cert-manager: no CA injection annotation that would overwrite the given caBundle', async () => {
     const ca = await generateCertificateAuthority({ commonName: 'e2e', now: new Date() });
     const m = await renderChart(['--set', 'certificates.mode=cert-manager', '--set', 'webhook.url=https://hook.example.com/mutate', '--set-string', `webhook.caBundle=${ca.certPem}`]);

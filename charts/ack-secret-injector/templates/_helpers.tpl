@@ -86,8 +86,8 @@ syntax, these check what only makes sense together.
 {{- if and (not $s.oidcProviderArn) (not (and $s.accountId $s.clusterId)) -}}
 {{- $problems = append $problems "settings.oidcProviderArn: required unless both settings.accountId and settings.clusterId are set (the ARN is then acs:ram::<accountId>:oidc-provider/ack-rrsa-<clusterId>)" -}}
 {{- end -}}
-{{- if and .Values.webhook.url (not .Values.webhook.caBundle) -}}
-{{- $problems = append $problems "webhook.caBundle: required with webhook.url; the PEM CA that signed the certificate served at that URL" -}}
+{{- if and .Values.webhook.url (not .Values.webhook.caBundle) (ne .Values.certificates.mode "self-managed") -}}
+{{- $problems = append $problems "webhook.caBundle: required with webhook.url unless certificates.mode is self-managed (whose certificate writer keeps caBundle in step); the PEM CA that signed the certificate served at that URL" -}}
 {{- end -}}
 {{- if eq .Values.certificates.mode "existing-secret" -}}
 {{- if not .Values.certificates.secretName -}}
