@@ -29,7 +29,7 @@ RUN node scripts/bundle.mjs --no-warm
 # warm-up commands are exec-form RUNs. They load the chunks of every role without doing any work
 # (scripts/bundle.mjs WARM_COMMANDS; keep the two lists in step). The cache lands in
 # /app/dist/.compile-cache/<node version>-<arch>-<hash>-65532/, the sub-folder the injected
-# containers (runAsUser 65532, webhook/security-context.ts) read; it must be made by that user.
+# containers (runAsUser 65532, webhook/pod/security-context.ts) read; it must be made by that user.
 FROM gcr.io/distroless/nodejs24-debian12:nonroot AS warm
 COPY --from=build --chown=65532:65532 /src/dist /app/dist
 USER 65532:65532

@@ -7,7 +7,7 @@
  * The real agent from the bundle runs with the benchmark-only `--interval-ms` and
  * `--calls-per-second` flags (injector/agent-command.ts). The emulator issues short-lived STS credentials
  * (`stsSettings.credentialLifetimeSeconds`), so a run of a minute crosses several renewals: the
- * injector renews when 20 % of the lifetime is left (injector/credentials.ts refreshMarginMs),
+ * injector renews when 20 % of the lifetime is left (injector/cloud/credentials.ts refreshMarginMs),
  * so the expected STS count is 1 + floor(run time / (0.8 × lifetime)).
  *
  * Refresh cycles are counted from the agent's own "refresh done" log lines, which it writes just
@@ -25,7 +25,7 @@ import { round2 } from './stats.ts';
 
 /**
  * Call rate for the run (`--calls-per-second`): high enough that the per-pod limit (10/s by
- * default, injector/rate-limit.ts) never paces the cycles; the limiter itself still runs.
+ * default, injector/cloud/rate-limit.ts) never paces the cycles; the limiter itself still runs.
  */
 export const CALLS_PER_SECOND = 10_000;
 

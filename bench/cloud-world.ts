@@ -11,7 +11,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { InjectorConfig } from '../injector/config-schema.ts';
+import type { InjectorConfig } from '../contract/injector-config-schema.ts';
 import { allowPolicy, rrsaTrustPolicy, startEmulator, type Emulator } from '../test/emulator/index.ts';
 
 const NS = 'shop';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAgentBenchmark, type AgentResults } from './agent-memory.ts';
-import { injectorNodeOptions } from '../webhook/container-base.ts';
+import { injectorNodeOptions } from '../webhook/pod/container-base.ts';
 import { SETTING_DEFAULTS } from '../webhook/settings.ts';
 import { ROOT_DIR } from './fixtures.ts';
 import { runInitBenchmark, type InitResults } from './injector-init.ts';

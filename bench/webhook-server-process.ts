@@ -5,7 +5,7 @@
  * closes on SIGTERM.
  *
  * Usage: node bench/webhook-server-process.ts real|bare <tls-dir>
- * - `real`: the product's server (webhook/server.ts buildApp) with the product's TLS reloader,
+ * - `real`: the product's server (webhook/server/app.ts buildApp) with the product's TLS reloader,
  *   metrics and pino logger at `info` (one line per review, as in production; stdout is discarded
  *   by the parent), and a Resolver pre-filled from bench/fixtures/objects.yaml: the state of the
  *   informer caches once synced, so no request waits on the API server.
@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import fastify from 'fastify';
 import { createLogger } from '../common/log.ts';
 import { readManifests, StaticResolver } from '../webhook/manifests.ts';
-import { createWebhookMetrics } from '../webhook/metrics.ts';
-import { buildApp } from '../webhook/server.ts';
+import { createWebhookMetrics } from '../webhook/server/metrics.ts';
+import { buildApp } from '../webhook/server/app.ts';
 import { loadSettings } from '../webhook/settings.ts';
-import { TLS_CERT_FILE, TLS_KEY_FILE, TlsReloader } from '../webhook/tls-reloader.ts';
+import { TLS_CERT_FILE, TLS_KEY_FILE, TlsReloader } from '../webhook/server/tls-reloader.ts';
 import { FIXTURES_DIR } from './fixtures.ts';
 
 /** The two servers the benchmark compares. */

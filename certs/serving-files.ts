@@ -1,6 +1,6 @@
 /**
  * Writes the serving certificate and key into the folder the HTTPS server watches
- * (webhook/tls-reloader.ts), so the self-managed mode looks to the server exactly like a mounted
+ * (webhook/server/tls-reloader.ts), so the self-managed mode looks to the server exactly like a mounted
  * Secret: `tls.crt` and `tls.key` in one folder, replaced atomically.
  *
  * Each file is written to a hidden temp file in the same folder (same filesystem, so rename(2)
@@ -14,7 +14,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 
-/** File names: the kubernetes.io/tls Secret keys, as webhook/tls-reloader.ts reads them. */
+/** File names: the kubernetes.io/tls Secret keys, as webhook/server/tls-reloader.ts reads them. */
 export const SERVING_CERT_FILE = 'tls.crt';
 export const SERVING_KEY_FILE = 'tls.key';
 

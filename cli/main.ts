@@ -17,7 +17,7 @@ interface CommandEntry {
 
 /** The command table. The admission server, the offline tools and the injector roles. */
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  webhook: { summary: 'run the mutating admission webhook server (HTTPS)', load: async () => (await import('../webhook/server-command.ts')).run },
+  webhook: { summary: 'run the mutating admission webhook server (HTTPS)', load: async () => (await import('../webhook/server/server-command.ts')).run },
   mutate: { summary: 'apply the webhook to Pod manifests offline and print the result', load: async () => (await import('../webhook/mutate-command.ts')).run },
   init: { summary: 'fetch every secret once, write the files, exit (init container)', load: async () => (await import('../injector/init-command.ts')).run },
   agent: { summary: 'keep the files fresh at the refresh interval (sidecar)', load: async () => (await import('../injector/agent-command.ts')).run },

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import { runAgentLoop } from './agent-loop.ts';
-import { cleanLeftovers } from './atomic-writer.ts';
+import { cleanLeftovers } from './files/atomic-writer.ts';
 import { findContainerMainPids } from './container-process.ts';
-import { readCurrentFiles } from './current-files.ts';
-import { folderWriter } from './folder-writer.ts';
+import { readCurrentFiles } from './files/current-files.ts';
+import { folderWriter } from './files/folder-writer.ts';
 import { startHealthServer } from './health-server.ts';
 import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.ts';
 import { decideNotify, deliverNotify, NOTIFY_RETRY_POLICY } from './notify.ts';
-import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
 import { refreshOnce, type FileSet } from './refresh.ts';
 
 /**

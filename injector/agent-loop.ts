@@ -4,7 +4,7 @@
  * little jitter, backs off exponentially after failed refreshes, and never interrupts a write:
  * abort is only checked between refreshes and during waits (STYLE.md §9).
  */
-import { sleep } from './retry.ts';
+import { sleep } from './cloud/retry.ts';
 import type { RefreshOutcome } from './refresh.ts';
 
 /**

@@ -4,7 +4,7 @@
  * listed (STYLE.md §6), and no other injector module touches `process.env`.
  *
  * Variables:
- * - `SECRET_INJECTOR_CONFIG`: the injector config JSON the webhook wrote (injector/config-schema.ts).
+ * - `SECRET_INJECTOR_CONFIG`: the injector config JSON the webhook wrote (contract/injector-config-schema.ts).
  * - `ALIBABA_CLOUD_STS_ENDPOINT`: STS host injected by ack-pod-identity-webhook 0.4.0+
  *   (reference/alibaba-cloud-apis.md §1.3); used when the config names no STS endpoint.
  *   `@alicloud/credentials` itself never reads it (same reference §3.3), so we do.
@@ -16,7 +16,7 @@
  *   can only be reached through this explicitly named switch; the webhook never sets it.
  */
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import { INJECTOR_CONFIG_ENV } from './config-schema.ts';
+import { INJECTOR_CONFIG_ENV } from '../contract/injector-config-schema.ts';
 
 /** Name of the test-only endpoint redirect (see the module comment). */
 export const TEST_LOOPBACK_ENDPOINT_ENV = 'SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT';

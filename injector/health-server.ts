@@ -1,6 +1,6 @@
 /**
  * The agent's small HTTP endpoint: `/healthz` (liveness: the process answers), `/ready` (200 only
- * after the first complete write; the native sidecar's startupProbe, webhook/agent-container.ts)
+ * after the first complete write; the native sidecar's startupProbe, webhook/pod/agent-container.ts)
  * and `/metrics` (Prometheus text). Plain `node:http` rather than fastify: three fixed GET routes,
  * and the sidecar's memory footprint matters (it runs in every injected pod).
  *

@@ -7,11 +7,11 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import { cleanLeftovers } from './atomic-writer.ts';
+import { cleanLeftovers } from './files/atomic-writer.ts';
 import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.ts';
-import { folderWriter } from './folder-writer.ts';
+import { folderWriter } from './files/folder-writer.ts';
 import { refreshOnce, type EntryFailure, type FileSet } from './refresh.ts';
-import { backoffDelay, sleep, type RetryPolicy } from './retry.ts';
+import { backoffDelay, sleep, type RetryPolicy } from './cloud/retry.ts';
 
 /**
  * Default budget: 60 s. Long enough for the per-call retries (about 2 s + 4 s) plus several whole
@@ -19,7 +19,7 @@ import { backoffDelay, sleep, type RetryPolicy } from './retry.ts';
  * secrets fails visibly (the kubelet then restarts the init container with its own backoff).
  */
 export const DEFAULT_BUDGET_SECONDS = 60;
-/** Between whole refreshes: 1 s, 2 s, 4 s ... capped at 10 s, ±20 % (injector/retry.ts shape). */
+/** Between whole refreshes: 1 s, 2 s, 4 s ... capped at 10 s, ±20 % (injector/cloud/retry.ts shape). */
 const ROUND_POLICY: Readonly<RetryPolicy> = { attempts: Number.MAX_SAFE_INTEGER, baseMs: 500, maxMs: 10_000, jitter: 0.2 };
 
 const USAGE = `Usage: ack-secret-injector init [--budget-seconds N]

@@ -5,14 +5,14 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { InjectorError } from '../common/errors.ts';
-import type { FetchedValue, FetchRequest } from './fetch-types.ts';
+import type { FetchedValue, FetchRequest } from './rules/fetch-types.ts';
 
 /** Metric name prefix (https://prometheus.io/docs/practices/naming/). */
 export const PREFIX = 'secret_injector_';
 
 /**
  * Fetch latency buckets in seconds: a VPC KMS call takes tens of milliseconds; the top buckets
- * cover retries with backoff (about 2 s + 4 s, injector/retry.ts) and the 10 s read timeout.
+ * cover retries with backoff (about 2 s + 4 s, injector/cloud/retry.ts) and the 10 s read timeout.
  */
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40];
 

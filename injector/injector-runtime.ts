@@ -7,16 +7,16 @@
 import type { Logger } from 'pino';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import { createLogger } from '../common/log.ts';
-import { parseInjectorConfig, type InjectorConfig } from './config-schema.ts';
-import { buildCredentialSource, type CredentialSource, type StsApi } from './credentials.ts';
-import { resolveKmsEndpoint, resolveOosEndpoint, resolveStsEndpoint, type ResolvedEndpoint } from './endpoints.ts';
+import { parseInjectorConfig, type InjectorConfig } from '../contract/injector-config-schema.ts';
+import { buildCredentialSource, type CredentialSource, type StsApi } from './cloud/credentials.ts';
+import { resolveKmsEndpoint, resolveOosEndpoint, resolveStsEndpoint, type ResolvedEndpoint } from './cloud/endpoints.ts';
 import { readEnvironment, TEST_LOOPBACK_ENDPOINT_ENV, type InjectorEnvironment } from './environment.ts';
-import type { FetchOne } from './fetch-cycle.ts';
+import type { FetchOne } from './cloud/fetch-cycle.ts';
 import { createInjectorMetrics, type InjectorMetrics } from './injector-metrics.ts';
-import { KmsClient } from './kms-client.ts';
-import { OosClient } from './oos-client.ts';
-import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit.ts';
-import { StsClient } from './sts-client.ts';
+import { KmsClient } from './cloud/kms-client.ts';
+import { OosClient } from './cloud/oos-client.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
+import { StsClient } from './cloud/sts-client.ts';
 
 /** The injector's shared, long-lived parts. */
 export interface InjectorRuntime {

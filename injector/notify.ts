@@ -7,9 +7,9 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import type { NotifyConfig } from './config-schema.ts';
+import type { NotifyConfig } from '../contract/injector-config-schema.ts';
 import type { InjectorMetrics } from './injector-metrics.ts';
-import { type RetryPolicy, withRetry } from './retry.ts';
+import { type RetryPolicy, withRetry } from './cloud/retry.ts';
 
 /** Why a refresh does or does not notify; a tagged result, not a boolean (STYLE.md §4). */
 export type NotifyDecision =

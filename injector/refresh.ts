@@ -16,18 +16,18 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import type { PlannedExternalSecret } from './config-schema.ts';
-import { collectFetches, runFetchCycle, type FetchOne } from './fetch-cycle.ts';
-import { fetchId } from './fetch-types.ts';
+import type { PlannedExternalSecret } from '../contract/injector-config-schema.ts';
+import { collectFetches, runFetchCycle, type FetchOne } from './cloud/fetch-cycle.ts';
+import { fetchId } from './rules/fetch-types.ts';
 import { recordFetch, type InjectorMetrics } from './injector-metrics.ts';
-import type { RateLimiter } from './rate-limit.ts';
-import type { RetryPolicy } from './retry.ts';
+import type { RateLimiter } from './cloud/rate-limit.ts';
+import type { RetryPolicy } from './cloud/retry.ts';
 import { applyRules, keepLastGood, listFetches, type RuleFailure } from './rules/index.ts';
 
 /** A folder's file set: Secret key → bytes. */
 export type FileSet = ReadonlyMap<string, Uint8Array>;
 
-/** Writes one folder atomically; resolves true when its content changed (injector/atomic-writer.ts). */
+/** Writes one folder atomically; resolves true when its content changed (injector/files/atomic-writer.ts). */
 export type FolderWriter = (dir: string, files: FileSet) => Promise<boolean>;
 
 /** A failed entry as reported to the user: names and codes, never a value. */

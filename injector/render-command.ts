@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from './config-schema.ts';
-import { CRD_API_VERSION } from './crd-types.ts';
-import { cleanLeftovers, writeFileSet } from './atomic-writer.ts';
+import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from '../contract/injector-config-schema.ts';
+import { CRD_API_VERSION } from '../contract/crd-types.ts';
+import { cleanLeftovers, writeFileSet } from './files/atomic-writer.ts';
 import { applyRules, listFetches, secretKeyProblem, type RuleFailure } from './rules/index.ts';
 import { fetchResultsFromValues, parseValuesFile } from './values-file.ts';
 

@@ -22,7 +22,7 @@
  * alibaba-cloud-apis.md), as a non-retryable E_PROVIDER error for that entry only.
  */
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from './fetch-types.ts';
+import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from './rules/fetch-types.ts';
 
 /** The stage KMS reads when neither VersionId nor VersionStage is given (KMS GetSecretValue doc). */
 export const DEFAULT_VERSION_STAGE = 'ACSCurrent';

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import type { V1Namespace, V1ServiceAccount } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import type { ClusterSecretStore, ExternalSecret, SecretStore } from '../injector/crd-types.ts';
-import type { Resolver } from './resolver.ts';
+import type { ClusterSecretStore, ExternalSecret, SecretStore } from '../contract/crd-types.ts';
+import type { Resolver } from './admission/resolver.ts';
 
 /** One object and where it came from (for messages). */
 export interface Manifest {

@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { stringify as toYaml } from 'yaml';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import { ADMISSION_API_VERSION, ADMISSION_KIND, type AdmissionReview } from './admission-review.ts';
-import { admit } from './admit.ts';
+import { ADMISSION_API_VERSION, ADMISSION_KIND, type AdmissionReview } from './admission/admission-review.ts';
+import { admit } from './admission/admit.ts';
 import { readManifests, StaticResolver, type KubeObject } from './manifests.ts';
-import { applyPatch, type Operation } from './patch.ts';
+import { applyPatch, type Operation } from './admission/patch.ts';
 import { loadSettings } from './settings.ts';
 
 /** The `--help` text (also appended to flag errors). */

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import { DURATION_SYNTAX, formatSeconds, parseDurationSeconds } from './duration.ts';
-import { QUANTITY_SYNTAX, parseQuantity } from './quantity.ts';
+import { DURATION_SYNTAX, formatSeconds, parseDurationSeconds } from '../common/go-duration.ts';
+import { QUANTITY_SYNTAX, parseQuantity } from './admission/quantity.ts';
 
 /** `auto` follows the API server version; `always`/`never` force the choice for the whole cluster. */
 export const NATIVE_SIDECAR_MODES = ['auto', 'always', 'never'] as const;
@@ -89,7 +89,7 @@ export const SETTING_DEFAULTS = {
 
 /** Bounds of a projected token's expirationSeconds: the API server's minimum (600) and the ACK RRSA cap of 12 h (alibaba-cloud-apis.md §1.3). */
 const TOKEN_EXPIRATION_RANGE = [600, 43200] as const;
-/** The injector config accepts intervals up to 7 days (injector/config-schema.ts). */
+/** The injector config accepts intervals up to 7 days (contract/injector-config-schema.ts). */
 const MAX_REFRESH_SECONDS = 7 * 86400;
 
 const KNOWN_KEYS = new Set([

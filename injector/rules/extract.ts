@@ -16,9 +16,9 @@
  * map iteration makes upstream's choice random, so any fixed choice is as faithful as another.
  */
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
-import type { PlannedDataProcess } from '../config-schema.ts';
+import type { PlannedDataProcess } from '../../contract/injector-config-schema.ts';
 import { compareUtf8, goJsonMarshal } from './go-json-encode.ts';
-import { compileGoRegexp, goReplaceAllString, goStringsReplaceAll, GoRegexpError, type GoRegexp } from './go-regexp.ts';
+import { compileGoRegexp, goReplaceAllString, goStringsReplaceAll, GoRegexpError, type GoRegexp } from '../../common/go-regexp.ts';
 import { isStringMap, type GoStringMap, type GoValue } from './go-value.ts';
 import { isStrictJson } from './jmes-path.ts';
 import { decodeYamlV3StringMap } from './yaml-v3-decode.ts';

@@ -10,8 +10,8 @@
  * order; a later entry overwrites an earlier one's key (reference §2.1).
  */
 import { ErrorCode, InjectorError, type ErrorCode as ErrorCodeType } from '../../common/errors.ts';
-import type { PlannedDataSource, PlannedExternalSecret } from '../config-schema.ts';
-import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from '../fetch-types.ts';
+import type { PlannedDataSource, PlannedExternalSecret } from '../../contract/injector-config-schema.ts';
+import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from './fetch-types.ts';
 import { applyExtract } from './extract.ts';
 import { runJmesPaths } from './jmes-path.ts';
 import { secretKeyProblem } from './secret-key.ts';

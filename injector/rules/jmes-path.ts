@@ -17,7 +17,7 @@ import { goJsonMarshal } from './go-json-encode.ts';
 import { isStringMap, type GoValue } from './go-value.ts';
 import { decodeYamlV3 } from './yaml-v3-decode.ts';
 import { yamlV3Marshal } from './yaml-v3-encode.ts';
-import type { JmesPathObject } from '../crd-types.ts';
+import type { JmesPathObject } from '../../contract/crd-types.ts';
 
 /** ack-secret-manager's IsValidJSON: first byte `{`/`[` (no trimming) and valid JSON throughout. */
 export function isStrictJson(text: string): boolean {

@@ -11,7 +11,7 @@ import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { InjectorConfig } from '../../injector/config-schema.ts';
+import type { InjectorConfig } from '../../contract/injector-config-schema.ts';
 import { bundle } from '../../scripts/bundle.mjs';
 import { accountTrustPolicy, allowPolicy, rrsaTrustPolicy } from '../emulator/index.ts';
 import { InjectorWorld, waitFor, type InjectorProcess } from './injector-harness.ts';

@@ -13,7 +13,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CredentialProfile, InjectorConfig, PlannedExternalSecret } from '../../injector/config-schema.ts';
+import type { CredentialProfile, InjectorConfig, PlannedExternalSecret } from '../../contract/injector-config-schema.ts';
 import { allowPolicy, rrsaTrustPolicy, startEmulator, type Emulator } from '../emulator/index.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

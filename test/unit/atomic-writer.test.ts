@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanLeftovers, writeFileSet } from '../../injector/atomic-writer.ts';
+import { cleanLeftovers, writeFileSet } from '../../injector/files/atomic-writer.ts';
 import { InjectorError } from '../../common/errors.ts';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

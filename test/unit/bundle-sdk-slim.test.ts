@@ -10,8 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
-import * as darabonbaCore from '../../injector/sdk-darabonba-core.ts';
-import TeaXmlErrorBody from '../../injector/sdk-xml-error-body.ts';
+import * as darabonbaCore from '../../injector/cloud/sdk-darabonba-core.ts';
+import TeaXmlErrorBody from '../../injector/cloud/sdk-xml-error-body.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(ROOT, 'package.json'));

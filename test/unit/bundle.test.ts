@@ -140,7 +140,7 @@ describe('the esbuild bundles outside the source tree', () => {
     for (const o of staticClosure(meta, chunkOf('injector/agent-command.ts'))) closure.add(o);
     const initInputs = inputsOf(meta, closure);
     assert.ok(initInputs.includes('node_modules/@alicloud/openapi-client/dist/client.js'), 'init still uses the real SDK client');
-    assert.ok(initInputs.includes('injector/sdk-darabonba-core.ts') && initInputs.includes('injector/sdk-xml-error-body.ts'), 'the slim replacements are in');
+    assert.ok(initInputs.includes('injector/cloud/sdk-darabonba-core.ts') && initInputs.includes('injector/cloud/sdk-xml-error-body.ts'), 'the slim replacements are in');
     for (const gone of ['node_modules/@darabonba/typescript/dist/index.js', 'node_modules/@darabonba/typescript/dist/websocket.js', 'node_modules/ws/', 'node_modules/socks-proxy-agent/', 'node_modules/moment', 'node_modules/xml2js/', 'node_modules/@alicloud/tea-xml/']) {
       assert.deepEqual(initInputs.filter((i) => i.startsWith(gone)), [], `${gone} is loaded by init or agent`);
     }

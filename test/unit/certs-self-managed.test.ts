@@ -18,7 +18,7 @@ import { createLeaseElector } from '../../certs/lease-election.ts';
 import { RETAIN_UNTIL_ANNOTATION, RotationAction, SECRET_KEYS } from '../../certs/rotation.ts';
 import { createCertificateManager, runCertificateLoop, runSelfManagedCertificates, type CertificateManager, type CertificateManagerOptions, type TickResult } from '../../certs/self-managed.ts';
 import { writeServingFiles } from '../../certs/serving-files.ts';
-import { readTlsMaterial } from '../../webhook/tls-reloader.ts';
+import { readTlsMaterial } from '../../webhook/server/tls-reloader.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { generateCertificateAuthority } from '../../certs/certificate-authority.ts';
-import { parseWebhookArgs } from '../../webhook/server-command.ts';
+import { parseWebhookArgs } from '../../webhook/server/server-command.ts';
 import { parseSettings } from '../../webhook/settings.ts';
 import { NAMESPACE, at, findAll, findOne, renderChart, type Manifest } from './chart-harness.ts';
 

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, hasCode } from '../../common/errors.ts';
 import { createInjectorMetrics, recordFetch } from '../../injector/injector-metrics.ts';
-import { parseGetSecretValue } from '../../injector/kms-client.ts';
-import { parseGetSecretParameter } from '../../injector/oos-client.ts';
-import { parseStsCredentials } from '../../injector/sts-client.ts';
+import { parseGetSecretValue } from '../../injector/cloud/kms-client.ts';
+import { parseGetSecretParameter } from '../../injector/cloud/oos-client.ts';
+import { parseStsCredentials } from '../../injector/cloud/sts-client.ts';
 
 test('KMS GetSecretValue bodies: text, binary, and malformed', () => {
   const bytes = new Uint8Array([0, 255, 1, 128]);

@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, InjectorError, hasCode } from '../../common/errors.ts';
-import type { CredentialProfile } from '../../injector/config-schema.ts';
-import { buildCredentialSource, CachedCredentialSource, refreshMarginMs, toSdkCredential, type CloudCredentials, type CredentialSource, type StsApi } from '../../injector/credentials.ts';
+import type { CredentialProfile } from '../../contract/injector-config-schema.ts';
+import { buildCredentialSource, CachedCredentialSource, refreshMarginMs, toSdkCredential, type CloudCredentials, type CredentialSource, type StsApi } from '../../injector/cloud/credentials.ts';
 
 const MIN = 60_000;
 

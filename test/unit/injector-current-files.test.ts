@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileSet } from '../../injector/atomic-writer.ts';
-import { readCurrentFiles } from '../../injector/current-files.ts';
+import { writeFileSet } from '../../injector/files/atomic-writer.ts';
+import { readCurrentFiles } from '../../injector/files/current-files.ts';
 
 test('readCurrentFiles returns the visible set the atomic writer produced, skipping its internals', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'inj-current-'));

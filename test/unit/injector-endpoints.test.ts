@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { endpointProblem, resolveKmsEndpoint, resolveOosEndpoint, resolveStsEndpoint } from '../../injector/endpoints.ts';
+import { endpointProblem, resolveKmsEndpoint, resolveOosEndpoint, resolveStsEndpoint } from '../../injector/cloud/endpoints.ts';
 import { readEnvironment } from '../../injector/environment.ts';
 import { hasCode, ErrorCode } from '../../common/errors.ts';
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
-import type { PlannedExternalSecret } from '../../injector/config-schema.ts';
-import { collectFetches, runFetchCycle } from '../../injector/fetch-cycle.ts';
-import { fetchId, type FetchRequest } from '../../injector/fetch-types.ts';
-import { RateLimiter } from '../../injector/rate-limit.ts';
+import type { PlannedExternalSecret } from '../../contract/injector-config-schema.ts';
+import { collectFetches, runFetchCycle } from '../../injector/cloud/fetch-cycle.ts';
+import { fetchId, type FetchRequest } from '../../injector/rules/fetch-types.ts';
+import { RateLimiter } from '../../injector/cloud/rate-limit.ts';
 
 const es = (name: string, keys: Array<Partial<FetchRequest> & { key: string }>): PlannedExternalSecret => ({
   name, provider: 'kms', data: keys.map((k) => ({ profile: 'p', ...k })), dataProcess: [],

@@ -1,6 +1,6 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter } from '../../injector/rate-limit.ts';
+import { RateLimiter } from '../../injector/cloud/rate-limit.ts';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import { createLogger } from '../../common/log.ts';
-import type { PlannedExternalSecret } from '../../injector/config-schema.ts';
+import type { PlannedExternalSecret } from '../../contract/injector-config-schema.ts';
 import { createInjectorMetrics } from '../../injector/injector-metrics.ts';
-import { RateLimiter } from '../../injector/rate-limit.ts';
+import { RateLimiter } from '../../injector/cloud/rate-limit.ts';
 import { refreshOnce, type FileSet, type RefreshDeps } from '../../injector/refresh.ts';
-import type { FetchRequest } from '../../injector/fetch-types.ts';
+import type { FetchRequest } from '../../injector/rules/fetch-types.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,7 +1,7 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
-import { backoffDelay, DEFAULT_RETRY_POLICY, toInjectorError, withRetry } from '../../injector/retry.ts';
+import { backoffDelay, DEFAULT_RETRY_POLICY, toInjectorError, withRetry } from '../../injector/cloud/retry.ts';
 
 /** An error shaped like the one `@alicloud/openapi-client` throws for a 4xx/5xx response (reference §8). */
 function sdkError(code: string, status: number, message = 'x'): Error {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { ErrorCode, hasCode } from '../../common/errors.ts';
-import type { InjectorConfig } from '../../injector/config-schema.ts';
-import type { StsApi } from '../../injector/credentials.ts';
+import type { InjectorConfig } from '../../contract/injector-config-schema.ts';
+import type { StsApi } from '../../injector/cloud/credentials.ts';
 import { buildInjectorRuntime } from '../../injector/injector-runtime.ts';
 
 const base: InjectorConfig = {

@@ -1,5 +1,5 @@
 /**
- * httpx's per-request read timer (injector/sdk-read-timer.ts): read the way the SDK reads
+ * httpx's per-request read timer (injector/cloud/sdk-read-timer.ts): read the way the SDK reads
  * (tea-util's `readAsBytes`, which never clears it), the timer outlives the response; with the
  * cleanup installed it is gone once the body has been read, and the timeout still fires for a
  * server that never finishes its answer.
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { HTTPX_READ_TIMER_DESCRIPTION, installSdkReadTimerCleanup } from '../../injector/sdk-read-timer.ts';
+import { HTTPX_READ_TIMER_DESCRIPTION, installSdkReadTimerCleanup } from '../../injector/cloud/sdk-read-timer.ts';
 
 const require = createRequire(import.meta.url);
 const httpx = require('httpx') as { request: (url: string, opts: object) => Promise<import('node:http').IncomingMessage> };

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InjectorError } from '../../common/errors.ts';
-import type { FetchRequest } from '../../injector/fetch-types.ts';
+import type { FetchRequest } from '../../injector/rules/fetch-types.ts';
 import { lookupValue, parseValuesFile } from '../../injector/values-file.ts';
 
 const values = parseValuesFile(JSON.stringify({

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileGoRegexp, goReplaceAllString, goStringsReplaceAll, GoRegexpError } from '../../injector/rules/go-regexp.ts';
+import { compileGoRegexp, goReplaceAllString, goStringsReplaceAll, GoRegexpError } from '../../common/go-regexp.ts';
 
 const replaceCases: { name: string; pattern: string; input: string; template: string; want: string }[] = [
   { name: 'an empty match right after a match is not replaced', pattern: 'a*', input: 'baaac', template: '-', want: '-b-c-' },

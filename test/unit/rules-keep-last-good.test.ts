@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InjectorError } from '../../common/errors.ts';
 import { applyRules, keepLastGood, listFetches } from '../../injector/rules/index.ts';
-import { fetchId, type FetchedValue } from '../../injector/fetch-types.ts';
-import type { PlannedExternalSecret } from '../../injector/config-schema.ts';
+import { fetchId, type FetchedValue } from '../../injector/rules/fetch-types.ts';
+import type { PlannedExternalSecret } from '../../contract/injector-config-schema.ts';
 
 const es: PlannedExternalSecret = {
   name: 'app',

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { listFetches } from '../../injector/rules/index.ts';
-import type { PlannedExternalSecret } from '../../injector/config-schema.ts';
+import type { PlannedExternalSecret } from '../../contract/injector-config-schema.ts';
 
 describe('listFetches', () => {
   const table: { name: string; es: PlannedExternalSecret; want: object[] }[] = [

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ErrorCode, InjectorError, hasCode } from '../../common/errors.ts';
-import { parseAdmissionReview, requestUid, reviewWithResponse, validateAdmissionReview } from '../../webhook/admission-review.ts';
-import { applyPatch, buildPatch } from '../../webhook/patch.ts';
-import { allowed, DenialReason, denied, errored, patched } from '../../webhook/response.ts';
+import { parseAdmissionReview, requestUid, reviewWithResponse, validateAdmissionReview } from '../../webhook/admission/admission-review.ts';
+import { applyPatch, buildPatch } from '../../webhook/admission/patch.ts';
+import { allowed, DenialReason, denied, errored, patched } from '../../webhook/admission/response.ts';
 
 const recorded = JSON.parse(readFileSync(new URL('../fixtures/admission/classic-sidecar.review.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const request = recorded.request as Record<string, unknown>;

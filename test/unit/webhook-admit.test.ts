@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { admit } from '../../webhook/admit.ts';
-import type { AdmissionReview } from '../../webhook/admission-review.ts';
-import { applyPatch, type Operation } from '../../webhook/patch.ts';
-import type { Resolver } from '../../webhook/resolver.ts';
-import { shouldInject } from '../../webhook/should-inject.ts';
-import { parseInjectorConfig } from '../../injector/config-schema.ts';
+import { admit } from '../../webhook/admission/admit.ts';
+import type { AdmissionReview } from '../../webhook/admission/admission-review.ts';
+import { applyPatch, type Operation } from '../../webhook/admission/patch.ts';
+import type { Resolver } from '../../webhook/admission/resolver.ts';
+import { shouldInject } from '../../webhook/admission/should-inject.ts';
+import { parseInjectorConfig } from '../../contract/injector-config-schema.ts';
 import * as f from '../fixtures/webhook-fixtures.ts';
 
 const UID = '705ab4f5-6393-11e8-b7cc-42010a800002';

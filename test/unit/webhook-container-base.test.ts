@@ -1,10 +1,10 @@
 /**
- * The Node heap options the webhook gives both injector containers (webhook/container-base.ts
+ * The Node heap options the webhook gives both injector containers (webhook/pod/container-base.ts
  * `injectorNodeOptions`): fitted to the container's memory limit.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { injectorNodeOptions, MIN_OLD_SPACE_MIB, NON_HEAP_RESERVE_MIB } from '../../webhook/container-base.ts';
+import { injectorNodeOptions, MIN_OLD_SPACE_MIB, NON_HEAP_RESERVE_MIB } from '../../webhook/pod/container-base.ts';
 
 describe('injectorNodeOptions', () => {
   const cases: Array<{ name: string; limit: string | undefined; expected: string }> = [

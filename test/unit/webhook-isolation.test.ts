@@ -3,13 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Namespace } from '@kubernetes/client-node';
-import { admit } from '../../webhook/admit.ts';
-import { clusterStoreAdmits, compileNamespaceRegex, matchLabelSelector } from '../../webhook/isolation.ts';
-import { isAllowedKmsEndpoint } from '../../webhook/kms-endpoint.ts';
-import type { DenialReason } from '../../webhook/response.ts';
-import { applyPatch, type Operation } from '../../webhook/patch.ts';
-import { parseInjectorConfig, type InjectorConfig } from '../../injector/config-schema.ts';
-import type { ClusterSecretStore, LabelSelector } from '../../injector/crd-types.ts';
+import { admit } from '../../webhook/admission/admit.ts';
+import { clusterStoreAdmits, compileNamespaceRegex, matchLabelSelector } from '../../webhook/admission/isolation.ts';
+import { isAllowedKmsEndpoint } from '../../webhook/admission/kms-endpoint.ts';
+import type { DenialReason } from '../../webhook/admission/response.ts';
+import { applyPatch, type Operation } from '../../webhook/admission/patch.ts';
+import { parseInjectorConfig, type InjectorConfig } from '../../contract/injector-config-schema.ts';
+import type { ClusterSecretStore, LabelSelector } from '../../contract/crd-types.ts';
 import * as f from '../fixtures/webhook-fixtures.ts';
 import type { KubeObject } from '../../webhook/manifests.ts';
 

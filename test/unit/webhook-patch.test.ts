@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fastJsonPatch from 'fast-json-patch';
-import { applyPatch, buildPatch } from '../../webhook/patch.ts';
+import { applyPatch, buildPatch } from '../../webhook/admission/patch.ts';
 
 type Doc = Record<string, unknown>;
 
@@ -27,7 +27,7 @@ function samplePod(): Doc {
 }
 
 /**
- * The mutation the webhook makes, copy on write as webhook/mutated-pod.ts does: unchanged
+ * The mutation the webhook makes, copy on write as webhook/pod/mutated-pod.ts does: unchanged
  * subtrees are the original's own objects.
  */
 function appendLikeTheWebhook(pod: Doc): Doc {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AdmissionResponse } from '../../webhook/admission-review.ts';
-import { reviewWithResponse } from '../../webhook/admission-review.ts';
-import { admissionReviewJson, allowed, denied, DenialReason, errored, patched } from '../../webhook/response.ts';
+import type { AdmissionResponse } from '../../webhook/admission/admission-review.ts';
+import { reviewWithResponse } from '../../webhook/admission/admission-review.ts';
+import { admissionReviewJson, allowed, denied, DenialReason, errored, patched } from '../../webhook/admission/response.ts';
 
 const ops = [
   { op: 'add' as const, path: '/metadata/annotations/secret-injector.alibabacloud.com~1status', value: 'injected' },

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import { createLogger } from '../../common/log.ts';
-import { ClusterCache } from '../../webhook/cluster-cache.ts';
-import { createWebhookMetrics } from '../../webhook/metrics.ts';
+import { ClusterCache } from '../../webhook/server/cluster-cache.ts';
+import { createWebhookMetrics } from '../../webhook/server/metrics.ts';
 import { FakeKubeApi, type FakeObject } from './webhook-server-fake-kube-api.ts';
 
 /** Collects pino's JSON lines. */

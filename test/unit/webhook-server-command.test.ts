@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { generateCertificateAuthority, generateServingCertificate, parseCertificatePem } from '../../certs/certificate-authority.ts';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import { createLogger } from '../../common/log.ts';
-import { parseWebhookArgs, withServerVersion } from '../../webhook/server-command.ts';
+import { parseWebhookArgs, withServerVersion } from '../../webhook/server/server-command.ts';
 import { parseSettings } from '../../webhook/settings.ts';
 import { FakeKubeApi } from './webhook-server-fake-kube-api.ts';
 import { SEEDED_ENV_VALUE, logSink, review } from './webhook-server-fixtures.ts';

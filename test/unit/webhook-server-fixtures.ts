@@ -3,8 +3,8 @@
  * core's real input, no mocking), and AdmissionReview builders.
  */
 import type { V1Namespace, V1ServiceAccount } from '@kubernetes/client-node';
-import type { ClusterSecretStore, ExternalSecret, SecretStore } from '../../injector/crd-types.ts';
-import type { Resolver } from '../../webhook/resolver.ts';
+import type { ClusterSecretStore, ExternalSecret, SecretStore } from '../../contract/crd-types.ts';
+import type { Resolver } from '../../webhook/admission/resolver.ts';
 import { parseSettings, type Settings } from '../../webhook/settings.ts';
 
 export const SETTINGS: Readonly<Settings> = parseSettings({

@@ -8,10 +8,10 @@ import { connect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../common/log.ts';
-import { createWebhookMetrics } from '../../webhook/metrics.ts';
-import { KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS, buildApp } from '../../webhook/server.ts';
-import { ShutdownGate, drainAndClose } from '../../webhook/server-shutdown.ts';
-import { TlsReloader } from '../../webhook/tls-reloader.ts';
+import { createWebhookMetrics } from '../../webhook/server/metrics.ts';
+import { KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS, buildApp } from '../../webhook/server/app.ts';
+import { ShutdownGate, drainAndClose } from '../../webhook/server/shutdown.ts';
+import { TlsReloader } from '../../webhook/server/tls-reloader.ts';
 import { SETTINGS, SEEDED_ENV_VALUE, logSink, review, seededResolver, type MapResolver } from './webhook-server-fixtures.ts';
 import { kubeletWrite, makeServingPair, type TestPair } from './webhook-server-test-certificates.ts';
 

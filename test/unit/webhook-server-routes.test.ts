@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../common/log.ts';
-import { createWebhookMetrics, type WebhookMetrics } from '../../webhook/metrics.ts';
-import { BODY_LIMIT_BYTES, buildApp, classify } from '../../webhook/server.ts';
-import { DenialReason, allowed, denied, errored, patched } from '../../webhook/response.ts';
-import { TlsReloader } from '../../webhook/tls-reloader.ts';
+import { createWebhookMetrics, type WebhookMetrics } from '../../webhook/server/metrics.ts';
+import { BODY_LIMIT_BYTES, buildApp, classify } from '../../webhook/server/app.ts';
+import { DenialReason, allowed, denied, errored, patched } from '../../webhook/admission/response.ts';
+import { TlsReloader } from '../../webhook/server/tls-reloader.ts';
 import { SETTINGS, SEEDED_ENV_VALUE, logSink, pod, review, seededResolver } from './webhook-server-fixtures.ts';
 import { kubeletWrite, makeServingPair } from './webhook-server-test-certificates.ts';
 

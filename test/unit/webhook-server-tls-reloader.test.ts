@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import { createLogger } from '../../common/log.ts';
-import { createWebhookMetrics } from '../../webhook/metrics.ts';
-import { TlsReloader, readTlsMaterial } from '../../webhook/tls-reloader.ts';
+import { createWebhookMetrics } from '../../webhook/server/metrics.ts';
+import { TlsReloader, readTlsMaterial } from '../../webhook/server/tls-reloader.ts';
 import { kubeletWrite, makeServingPair, type TestPair } from './webhook-server-test-certificates.ts';
 
 /** Serial number of the certificate a fresh TLS connection is served. */

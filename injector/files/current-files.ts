@@ -1,0 +1,30 @@
+/**
+ * Reads the files an ExternalSecret folder currently shows (the visible names, which the atomic
+ * writer keeps as symlinks through `..data`). The agent seeds its "last good" state from them at
+ * start, so a source that fails on the agent's first refresh keeps what `init` wrote.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FileSet } from '../refresh.ts';
+
+/** The visible files of `dir` (hidden `..data`/timestamped entries skipped); undefined when the folder does not exist or is empty. */
+export async function readCurrentFiles(dir: string): Promise<FileSet | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const files = new Map<string, Uint8Array>();
+  for (const name of names) {
+    if (name.startsWith('.')) continue; // `..data`, `..data_tmp`, `..<timestamp>`: the writer's internals
+    try {
+      files.set(name, new Uint8Array(await readFile(join(dir, name))));
+    } catch (err) {
+      // A dangling link (the writer was interrupted mid-swap): not a file of the current set.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+    }
+  }
+  return files.size === 0 ? undefined : files;
+}

@@ -1,0 +1,160 @@
+/**
+ * Tenant isolation rules (DESIGN.md §3): nothing a pod references may let it use another
+ * namespace's identity or objects. Each check is a pure function returning the problem text (or
+ * `undefined`), so the credential planner can report every violation at once; a problem carries
+ * the stable denial reason of the rule it breaks (response.ts DenialReason).
+ */
+import type { V1Namespace } from '@kubernetes/client-node';
+import type {
+  ClusterSecretStore, LabelSelector, SecretKeyRef, SecretStoreRef, ServiceAccountRef,
+} from '../../contract/crd-types.ts';
+import { translateGoRegexp } from '../../common/go-regexp.ts';
+import { DenialReason, type Problem } from './response.ts';
+
+/** Label key: optional DNS-subdomain prefix, then a name of at most 63 characters (k8s.io/apimachinery validation). */
+const LABEL_NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE_RE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function validLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  if (slash === -1) return LABEL_NAME_RE.test(key);
+  const prefix = key.slice(0, slash);
+  return prefix.length <= 253 && DNS_SUBDOMAIN_RE.test(prefix) && LABEL_NAME_RE.test(key.slice(slash + 1));
+}
+
+/** Tagged result of compiling a namespace regex: the pattern, or why Go would reject it. */
+export type NamespaceRegex = { ok: true; re: RegExp } | { ok: false; problem: string };
+
+/**
+ * Compiles a `namespaceRegexes` entry with Go (RE2) semantics, using the same translator as the
+ * rule engine's replaceRule (common/go-regexp.ts), so a pattern Go rejects is rejected
+ * here (fail-closed). No `g` flag: `test` then matches anywhere in the name, exactly like Go's
+ * `regexp.MatchString` (a substring match; users anchor with `^…$`).
+ */
+export function compileNamespaceRegex(pattern: string): NamespaceRegex {
+  try {
+    return { ok: true, re: new RegExp(translateGoRegexp(pattern).pattern, 'v') };
+  } catch (err) {
+    return { ok: false, problem: (err as Error).message };
+  }
+}
+
+/** Tagged result of evaluating a label selector: whether it matches, or why it is invalid. */
+export type SelectorResult = { ok: true; matches: boolean } | { ok: false; problem: string };
+
+/**
+ * Evaluates a metav1.LabelSelector like `metav1.LabelSelectorAsSelector` + `Matches`: matchLabels
+ * and matchExpressions are ANDed; an empty selector matches everything; an invalid one (bad key or
+ * value, unknown operator, In/NotIn without values, Exists/DoesNotExist with values) is an error.
+ */
+export function matchLabelSelector(selector: LabelSelector, labels: Readonly<Record<string, string>>): SelectorResult {
+  let matches = true;
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (!validLabelKey(key)) return { ok: false, problem: `invalid label key ${JSON.stringify(key)} in matchLabels` };
+    if (typeof value !== 'string' || !LABEL_VALUE_RE.test(value)) return { ok: false, problem: `invalid label value ${JSON.stringify(value)} for ${key} in matchLabels` };
+    if (labels[key] !== value) matches = false;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    if (typeof req.key !== 'string' || !validLabelKey(req.key)) return { ok: false, problem: `invalid label key ${JSON.stringify(req.key)} in matchExpressions` };
+    const values = req.values ?? [];
+    if (values.some((v) => typeof v !== 'string' || !LABEL_VALUE_RE.test(v))) return { ok: false, problem: `invalid value in matchExpressions ${req.key}: ${JSON.stringify(values)}` };
+    const has = Object.hasOwn(labels, req.key);
+    switch (req.operator) {
+      case 'In':
+      case 'NotIn': {
+        if (values.length === 0) return { ok: false, problem: `matchExpressions ${req.key} ${req.operator}: values must be non-empty` };
+        const inSet = has && values.includes(labels[req.key] as string);
+        if (req.operator === 'In' ? !inSet : inSet) matches = false;
+        break;
+      }
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0) return { ok: false, problem: `matchExpressions ${req.key} ${req.operator}: values must be empty` };
+        if (req.operator === 'Exists' ? !has : has) matches = false;
+        break;
+      default:
+        return { ok: false, problem: `matchExpressions ${req.key}: unknown operator ${JSON.stringify(req.operator)}; expected In, NotIn, Exists or DoesNotExist` };
+    }
+  }
+  return { ok: true, matches };
+}
+
+/** Tagged result of the ClusterSecretStore namespace check. */
+export type Admission = { admitted: true } | { admitted: false; reason: string };
+
+/**
+ * Whether a ClusterSecretStore's `conditions` admit the namespace, as ack-secret-manager's
+ * `IsNamespaceAllowedForClusterSecretStore` decides (reference §1.5): no conditions → every
+ * namespace; conditions are ORed; within one, a selector match, an exact name or a (substring)
+ * regex match admits; an invalid selector or regex anywhere denies (fail-closed), and so does a
+ * namespace object that cannot be found when there are conditions.
+ */
+export function clusterStoreAdmits(store: ClusterSecretStore, namespaceName: string, namespace: V1Namespace | undefined): Admission {
+  const name = `ClusterSecretStore ${JSON.stringify(store.metadata.name ?? '')}`;
+  const conditions = store.spec.conditions ?? [];
+  if (conditions.length === 0) return { admitted: true };
+  // 1. Validate every selector and regex first: an invalid one denies even if another would match.
+  const compiled: RegExp[][] = [];
+  for (const [i, c] of conditions.entries()) {
+    if (c.namespaceSelector !== undefined && c.namespaceSelector !== null) {
+      const probe = matchLabelSelector(c.namespaceSelector, {});
+      if (!probe.ok) return { admitted: false, reason: `${name} conditions[${i}].namespaceSelector is invalid (${probe.problem}); the store is unusable until it is fixed` };
+    }
+    const res: RegExp[] = [];
+    for (const [j, pattern] of (c.namespaceRegexes ?? []).entries()) {
+      const r = compileNamespaceRegex(pattern);
+      if (!r.ok) return { admitted: false, reason: `${name} conditions[${i}].namespaceRegexes[${j}] ${JSON.stringify(pattern)} is invalid (${r.problem}); the store is unusable until it is fixed` };
+      res.push(r.re);
+    }
+    compiled.push(res);
+  }
+  // 2. The namespace object is needed for the selectors.
+  if (namespace === undefined) {
+    return { admitted: false, reason: `${name} has namespace conditions but Namespace ${JSON.stringify(namespaceName)} could not be found to evaluate them` };
+  }
+  const labels = namespace.metadata?.labels ?? {};
+  // 3. ORed conditions.
+  for (const [i, c] of conditions.entries()) {
+    if (c.namespaceSelector !== undefined && c.namespaceSelector !== null) {
+      const r = matchLabelSelector(c.namespaceSelector, labels);
+      if (r.ok && r.matches) return { admitted: true };
+    }
+    if ((c.namespaces ?? []).includes(namespaceName)) return { admitted: true };
+    if ((compiled[i] ?? []).some((re) => re.test(namespaceName))) return { admitted: true };
+  }
+  return { admitted: false, reason: `${name} does not admit namespace ${JSON.stringify(namespaceName)}: none of its conditions (namespaceSelector, namespaces, namespaceRegexes) match` };
+}
+
+function problem(reason: DenialReason, message: string): Problem {
+  return { reason, message };
+}
+
+/** A SecretStore reference must stay in the pod's namespace (the deprecated `namespace` field may only repeat it). */
+export function checkStoreRefNamespace(ref: SecretStoreRef, podNamespace: string, where: string): Problem | undefined {
+  if ((ref.kind ?? 'SecretStore') !== 'SecretStore') return undefined;
+  if (ref.namespace !== undefined && ref.namespace !== '' && ref.namespace !== podNamespace) {
+    return problem(DenialReason.CROSS_NAMESPACE_STORE, `${where}: secretStoreRef names SecretStore ${JSON.stringify(ref.name)} in namespace ${JSON.stringify(ref.namespace)}; only stores in the pod's namespace ${JSON.stringify(podNamespace)} (or a ClusterSecretStore that admits it) may be used`);
+  }
+  return undefined;
+}
+
+/** A `serviceAccountRef` may only name the pod's own ServiceAccount: the injector holds no other token. */
+export function checkServiceAccountRef(ref: ServiceAccountRef, podNamespace: string, podServiceAccount: string, where: string): Problem | undefined {
+  const ns = ref.namespace === undefined || ref.namespace === '' ? podNamespace : ref.namespace;
+  if (ref.name !== podServiceAccount || ns !== podNamespace) {
+    return problem(DenialReason.FOREIGN_SERVICE_ACCOUNT, `${where}: serviceAccountRef names ServiceAccount ${ns}/${ref.name}, but the pod runs as ${podNamespace}/${podServiceAccount}; a pod may only use its own ServiceAccount's identity`);
+  }
+  return undefined;
+}
+
+/** An AccessKey reference may only name a Secret in the pod's namespace. */
+export function checkSecretKeyRef(ref: SecretKeyRef, podNamespace: string, where: string): Problem | undefined {
+  if (ref.namespace !== undefined && ref.namespace !== '' && ref.namespace !== podNamespace) {
+    return problem(DenialReason.CROSS_NAMESPACE_SECRET, `${where}: names Secret ${ref.namespace}/${ref.name}; AccessKey Secrets must be in the pod's namespace ${JSON.stringify(podNamespace)}`);
+  }
+  if (typeof ref.name !== 'string' || ref.name === '' || typeof ref.key !== 'string' || ref.key === '') {
+    return problem(DenialReason.INVALID_SECRET_STORE, `${where}: expected {name, key} of a Secret in the pod's namespace, got ${JSON.stringify(ref)}`);
+  }
+  return undefined;
+}

@@ -1,0 +1,73 @@
+/**
+ * Builds the mutated pod: the submitted pod with the volumes, mounts, injector containers and
+ * the status annotation added. Only additions, always appended, so the patch is a short list of
+ * `add` operations and the user's own ordering is untouched.
+ *
+ * The result shares every subtree it does not change with the submitted pod (copy on write along
+ * the changed paths) instead of deep-copying it: the copy was the largest single cost of an
+ * admission (docs/benchmarks.md, webhook profile), and shared subtrees are also where
+ * fast-json-patch's `compare` stops at once (`obj === mirror`), so the diff walks only what changed.
+ * Neither pod is modified afterwards; treat both as read-only.
+ */
+import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { Annotation, STATUS_INJECTED, type PodOptions } from '../admission/annotations.ts';
+import { buildAgentContainer } from './agent-container.ts';
+import type { InjectorContainerInputs } from './container-base.ts';
+import type { InjectionLayout } from '../admission/injection-layout.ts';
+import { buildInitContainer } from './init-container.ts';
+import {
+  buildAccessKeyVolume, buildAppMount, buildFilesVolume, buildTokenVolume, type AccessKeySecretMount,
+} from './volumes.ts';
+import type { Settings } from '../settings.ts';
+
+/** Everything the mutation needs, already decided and validated. */
+export interface MutationInput {
+  pod: V1Pod;
+  options: PodOptions;
+  layout: InjectionLayout;
+  settings: Settings;
+  accessKeySecrets: readonly AccessKeySecretMount[];
+  /** Shared by both injector containers. */
+  container: InjectorContainerInputs;
+}
+
+/**
+ * Steps: 1. shallow copies of the pod, its metadata and its spec (everything below them stays
+ * shared until a step replaces it); 2. status annotation; 3. volumes (files, token, AccessKey
+ * Secrets); 4. the read-only mount in the selected app containers (a new object for each of those
+ * containers, the others stay shared); 5. init container, then the native agent after it
+ * (appended to initContainers); 6. the classic agent (appended to containers); 7. a shared
+ * process namespace when the agent signals an app process. Every list is a new array, so the
+ * submitted pod is never modified.
+ */
+export function buildMutatedPod(input: MutationInput): V1Pod {
+  const { options, layout, settings } = input;
+  // 1.
+  const pod: V1Pod = { ...input.pod, metadata: { ...(input.pod.metadata ?? {}) } };
+  const spec: V1PodSpec = { ...(input.pod.spec ?? { containers: [] }) };
+  pod.spec = spec;
+  const metadata = pod.metadata ?? {};
+  // 2.
+  metadata.annotations = { ...(metadata.annotations ?? {}), [Annotation.status]: STATUS_INJECTED };
+  // 3.
+  spec.volumes = [
+    ...(spec.volumes ?? []),
+    buildFilesVolume(),
+    buildTokenVolume(settings.tokenAudience, settings.tokenExpirationSeconds),
+    ...input.accessKeySecrets.map((m, i) => buildAccessKeyVolume(i, m)),
+  ];
+  // 4.
+  spec.containers = spec.containers.map((c) => (options.containers.includes(c.name)
+    ? { ...c, volumeMounts: [...(c.volumeMounts ?? []), buildAppMount(options.mountPath)] }
+    : c));
+  // 5.
+  const inits: V1Container[] = [];
+  if (layout.init) inits.push(buildInitContainer(input.container));
+  if (layout.agent === 'native') inits.push(buildAgentContainer(input.container, true));
+  if (inits.length > 0) spec.initContainers = [...(spec.initContainers ?? []), ...inits];
+  // 6.
+  if (layout.agent === 'classic') spec.containers = [...spec.containers, buildAgentContainer(input.container, false)];
+  // 7.
+  if (options.notify?.signal !== undefined && layout.agent !== 'none') spec.shareProcessNamespace = true;
+  return pod;
+}
