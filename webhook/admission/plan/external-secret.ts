@@ -1,0 +1,50 @@
+/**
+ * One ExternalSecret named by the pod → its planned form: the provider, every `data[]` entry and
+ * every `dataProcess[]` step (extract source, replaceRule list), or the denials that explain why
+ * it cannot be planned.
+ */
+import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from '../../../contract/injector-config-schema.ts';
+import type { DataProcess, ExternalSecret } from '../../../contract/crd-types.ts';
+import { DenialReason } from '../response.ts';
+import { planSource } from './data-source.ts';
+import { deny, type PlanState } from './plan-state.ts';
+import type { Provider } from './store-ref.ts';
+
+/** The planned ExternalSecret; undefined when it is missing or any part of it was denied. */
+export async function planExternalSecret(state: PlanState, name: string, es: ExternalSecret | undefined): Promise<PlannedExternalSecret | undefined> {
+  const label = `ExternalSecret ${state.namespace}/${name}`;
+  if (es === undefined) { deny(state, DenialReason.EXTERNAL_SECRET_NOT_FOUND, `${label} not found (named in annotation secret-injector.alibabacloud.com/external-secrets)`); return undefined; }
+  const spec = es.spec;
+  if (typeof spec !== 'object' || spec === null) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has no spec`); return undefined; }
+  const providerRaw = spec.provider === undefined || spec.provider === '' ? 'kms' : spec.provider;
+  if (providerRaw !== 'kms' && providerRaw !== 'oos') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label} spec.provider: invalid value ${JSON.stringify(spec.provider)}; expected "kms" (default) or "oos"`); return undefined; }
+  const provider: Provider = providerRaw;
+  const data = Array.isArray(spec.data) ? spec.data : [];
+  const dataProcess = Array.isArray(spec.dataProcess) ? spec.dataProcess : [];
+  if (data.length === 0 && dataProcess.length === 0) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has neither spec.data nor spec.dataProcess entries, so it would produce no files`); return undefined; }
+  // Sequential on purpose: profile and AccessKey volume order must not depend on lookup timing,
+  // so the same pod always gets the same patch.
+  const plannedData: (PlannedDataSource | undefined)[] = [];
+  for (const [i, d] of data.entries()) plannedData.push(await planSource(state, d, provider, name, `${label} spec.data[${i}]`));
+  const plannedProcess: (PlannedDataProcess | undefined)[] = [];
+  for (const [i, dp] of dataProcess.entries()) plannedProcess.push(await planProcess(state, dp, provider, name, `${label} spec.dataProcess[${i}]`));
+  if (plannedData.some((d) => d === undefined) || plannedProcess.some((d) => d === undefined)) return undefined;
+  return { name, provider, data: plannedData as PlannedDataSource[], dataProcess: plannedProcess as PlannedDataProcess[] };
+}
+
+/** One `dataProcess[]` step: its extract source and its replaceRule list. */
+async function planProcess(state: PlanState, dp: DataProcess | undefined, provider: Provider, esName: string, where: string): Promise<PlannedDataProcess | undefined> {
+  const out: PlannedDataProcess = {};
+  if (dp?.extract !== undefined) {
+    const extract = await planSource(state, dp.extract, provider, esName, `${where}.extract`);
+    if (extract === undefined) return undefined;
+    out.extract = extract;
+  }
+  if (dp?.replaceRule !== undefined) {
+    const rules = Array.isArray(dp.replaceRule) ? dp.replaceRule : [];
+    const bad = rules.findIndex((r) => typeof r?.source !== 'string' || typeof r.target !== 'string');
+    if (!Array.isArray(dp.replaceRule) || bad !== -1) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.replaceRule${bad === -1 ? '' : `[${bad}]`}: expected {source, target} strings`); return undefined; }
+    out.replaceRule = rules.map((r) => ({ source: r.source, target: r.target }));
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * What the credential planner accumulates while it walks a pod's ExternalSecrets: the problems
+ * (each with its stable denial reason), the warnings, the credential profiles and the AccessKey
+ * Secrets to mount. One object passed to every step, so each step is a plain function and the
+ * insertion order (and therefore the patch) is the order the steps run in.
+ */
+import type { V1ServiceAccount } from '@kubernetes/client-node';
+import type { CredentialProfile } from '../../../contract/injector-config-schema.ts';
+import type { AccessKeySecretMount } from '../../pod/volumes.ts';
+import { accessKeyMountDir } from '../../pod/volumes.ts';
+import type { DenialReason, Problem } from '../response.ts';
+import type { Resolver } from '../resolver.ts';
+import type { Settings } from '../../settings.ts';
+
+/** The pod's own RAM role, or why it has none (resolved once, on first need). */
+export type PodRole = { roleArn: string } | { problem: string };
+
+/** The planner's inputs and its running state. */
+export interface PlanState {
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  readonly resolver: Resolver;
+  readonly settings: Settings;
+  readonly problems: Problem[];
+  readonly warnings: string[];
+  /** By profile id, in first-use order. */
+  readonly profiles: Map<string, CredentialProfile>;
+  readonly accessKeySecrets: AccessKeySecretMount[];
+  /** What needed the pod's own role, for the one "no role" message. */
+  readonly podRoleNeededBy: string[];
+  /** One pending resolution per store profile id, so each store is checked once. */
+  readonly storeProfiles: Map<string, Promise<string | undefined>>;
+  serviceAccount?: Promise<V1ServiceAccount | undefined>;
+  podRole?: PodRole;
+}
+
+/** A fresh state for one pod. */
+export function newPlanState(namespace: string, serviceAccountName: string, resolver: Resolver, settings: Settings): PlanState {
+  return {
+    namespace, serviceAccountName, resolver, settings,
+    problems: [], warnings: [], profiles: new Map(), accessKeySecrets: [], podRoleNeededBy: [], storeProfiles: new Map(),
+  };
+}
+
+/** Records a problem with its stable reason. */
+export function deny(state: PlanState, reason: DenialReason, message: string): void {
+  state.problems.push({ reason, message });
+}
+
+/**
+ * The file an AccessKey Secret key is mounted at in the injector containers: one volume per
+ * Secret (numbered by first use), each key listed once.
+ */
+export function accessKeySecretFile(state: PlanState, secretName: string, key: string): string {
+  let index = state.accessKeySecrets.findIndex((s) => s.secretName === secretName);
+  if (index === -1) { state.accessKeySecrets.push({ secretName, keys: [] }); index = state.accessKeySecrets.length - 1; }
+  const mount = state.accessKeySecrets[index] as AccessKeySecretMount;
+  if (!mount.keys.includes(key)) mount.keys.push(key);
+  return `${accessKeyMountDir(index)}/${key}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * A data source's `secretStoreRef` → a credential profile id. Checks the reference (kind, name,
+ * namespace), resolves the store once per pod, applies a ClusterSecretStore's namespace
+ * conditions, and hands the provider's auth section to store-identity.ts. No reference means the
+ * pod's own ServiceAccount role.
+ */
+import type { ClusterSecretStore, DataSource, ProviderAuth, SecretStore } from '../../../contract/crd-types.ts';
+import { checkStoreRefNamespace, clusterStoreAdmits } from '../isolation.ts';
+import { DenialReason } from '../response.ts';
+import { deny, type PlanState } from './plan-state.ts';
+import { usePodProfile } from './pod-role.ts';
+import { profileForStore } from './store-identity.ts';
+
+/** The two providers of ack-secret-manager. */
+export type Provider = 'kms' | 'oos';
+type StoreKind = 'SecretStore' | 'ClusterSecretStore';
+
+/** The profile id for the source's store reference; undefined after a denial. */
+export async function planStoreRef(state: PlanState, source: DataSource, provider: Provider, esName: string, where: string): Promise<string | undefined> {
+  const ref = source.secretStoreRef;
+  if (ref === undefined || ref === null) return usePodProfile(state, where);
+  if (typeof ref.name !== 'string' || ref.name === '') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.name: expected a store name, got ${JSON.stringify(ref.name)}`); return undefined; }
+  const kind = ref.kind ?? 'SecretStore';
+  if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') {
+    deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.kind: invalid value ${JSON.stringify(kind)}; expected "SecretStore" or "ClusterSecretStore"`);
+    return undefined;
+  }
+  const nsProblem = checkStoreRefNamespace(ref, state.namespace, where);
+  if (nsProblem !== undefined) { state.problems.push(nsProblem); return undefined; }
+  const id = `${kind === 'SecretStore' ? 'secretstore' : 'clustersecretstore'}/${ref.name}/${provider}`;
+  let pending = state.storeProfiles.get(id);
+  if (pending === undefined) {
+    pending = planStore(state, id, kind, ref.name, provider, esName, where);
+    state.storeProfiles.set(id, pending);
+  }
+  return pending;
+}
+
+/** Resolves the store, checks it serves the provider, and plans its identity. */
+async function planStore(state: PlanState, id: string, kind: StoreKind, name: string, provider: Provider, esName: string, where: string): Promise<string | undefined> {
+  const label = kind === 'SecretStore' ? `SecretStore ${state.namespace}/${name}` : `ClusterSecretStore ${name}`;
+  const store = await resolveStore(state, kind, name, where);
+  if (store === null) return undefined;
+  if (store === undefined) { deny(state, DenialReason.SECRET_STORE_NOT_FOUND, `${where}: ${label} not found`); return undefined; }
+  const spec = store.spec ?? {};
+  const section = provider === 'kms' ? spec.KMS : spec.OOS;
+  if (section === undefined || section === null) {
+    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}: ${label} has no ${provider === 'kms' ? 'KMS' : 'OOS'} provider, but ExternalSecret ${esName} uses provider ${provider}`);
+    return undefined;
+  }
+  const auth = provider === 'kms' ? (section as { KMSAuth?: ProviderAuth }).KMSAuth : (section as { OOSAuth?: ProviderAuth }).OOSAuth;
+  return profileForStore(state, id, auth, `${label} spec.${provider === 'kms' ? 'KMS.KMSAuth' : 'OOS.OOSAuth'}`, where);
+}
+
+/** The store, undefined when missing, null when a ClusterSecretStore refuses the namespace (denied). */
+async function resolveStore(state: PlanState, kind: StoreKind, name: string, where: string): Promise<SecretStore | ClusterSecretStore | undefined | null> {
+  if (kind === 'SecretStore') return state.resolver.secretStore(state.namespace, name);
+  const store = await state.resolver.clusterSecretStore(name);
+  if (store === undefined) return undefined;
+  const admission = clusterStoreAdmits(store, state.namespace, await state.resolver.namespace(state.namespace));
+  if (!admission.admitted) { deny(state, DenialReason.CLUSTER_STORE_NOT_ALLOWED, `${where}: ${admission.reason}`); return null; }
+  return store;
+}
