@@ -1,7 +1,7 @@
 // Every annotation of the pod contract, good and bad values, parsed by parseAnnotations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAnnotations, type PodOptions } from '../../webhook/admission/annotations.ts';
+import { parseAnnotations, type PodOptions } from '../../webhook/admission/annotations/parse.ts';
 import { parseDurationSeconds } from '../../common/go-duration.ts';
 import { parseQuantity } from '../../webhook/admission/quantity.ts';
 import * as f from '../fixtures/webhook-fixtures.ts';

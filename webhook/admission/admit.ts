@@ -6,7 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import type { AdmissionReview, AdmissionResponse } from './admission-review.ts';
-import { parseAnnotations } from './annotations.ts';
+import { parseAnnotations } from './annotations/parse.ts';
 import { buildCredentialPlan } from './plan/credential-plan.ts';
 import { decideLayout } from './injection-layout.ts';
 import { encodePodInjectorConfig } from '../pod/injector-config.ts';

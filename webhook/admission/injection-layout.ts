@@ -4,7 +4,8 @@
  * sidecar, since a container that never exits keeps them from completing (vault-k8s #120, #217).
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { Annotation, type PodOptions } from './annotations.ts';
+import { Annotation } from '../../contract/pod-annotations.ts';
+import type { PodOptions } from './annotations/parse.ts';
 import { clusterSupportsNativeSidecar, type Settings } from '../settings.ts';
 
 /** Where the agent runs: a classic container, a native sidecar (restartable init container), or nowhere. */

@@ -4,7 +4,8 @@
  * shared with the target container). Each returns problem texts; admission reports them all.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { Annotation, type PodOptions } from './annotations.ts';
+import { Annotation } from '../../contract/pod-annotations.ts';
+import type { PodOptions } from './annotations/parse.ts';
 import type { AgentKind } from './injection-layout.ts';
 import type { Settings } from '../settings.ts';
 import { INJECTOR_UID } from '../pod/security-context.ts';

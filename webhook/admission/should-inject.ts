@@ -5,7 +5,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AdmissionRequest } from './admission-review.ts';
-import { Annotation, INJECT_LABEL, STATUS_INJECTED } from './annotations.ts';
+import { Annotation, INJECT_LABEL, STATUS_INJECTED } from '../../contract/pod-annotations.ts';
 import { AGENT_CONTAINER_NAME } from '../pod/agent-container.ts';
 import { INIT_CONTAINER_NAME } from '../pod/init-container.ts';
 

@@ -6,7 +6,7 @@
 import {
   INJECTOR_CONFIG_VERSION, encodeInjectorConfig, type InjectorConfig, type NotifyConfig,
 } from '../../contract/injector-config-schema.ts';
-import type { PodOptions } from '../admission/annotations.ts';
+import type { PodOptions } from '../admission/annotations/parse.ts';
 import type { CredentialPlan } from '../admission/plan/credential-plan.ts';
 import type { Settings } from '../settings.ts';
 import { TOKEN_PATH } from './volumes.ts';

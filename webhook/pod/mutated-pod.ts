@@ -10,7 +10,8 @@
  * Neither pod is modified afterwards; treat both as read-only.
  */
 import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import { Annotation, STATUS_INJECTED, type PodOptions } from '../admission/annotations.ts';
+import { Annotation, STATUS_INJECTED } from '../../contract/pod-annotations.ts';
+import type { PodOptions } from '../admission/annotations/parse.ts';
 import { buildAgentContainer } from './agent-container.ts';
 import type { InjectorContainerInputs } from './container-base.ts';
 import type { InjectionLayout } from '../admission/injection-layout.ts';
