@@ -116,6 +116,97 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `injectorCommand`: the command prefix of both injector containers. */
+function readInjectorCommand(doc: Record<string, unknown>, p: string[]): readonly string[] {
+  const v = doc.injectorCommand;
+  if (v === undefined) return SETTING_DEFAULTS.injectorCommand;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string' && s !== '')) {
+    p.push(`settings.injectorCommand: invalid value ${JSON.stringify(v)}; expected a non-empty list of non-empty strings, e.g. ["/nodejs/bin/node", "/app/dist/cli.mjs"]`);
+    return SETTING_DEFAULTS.injectorCommand;
+  }
+  return v as string[];
+}
+
+/** `fileMode`: an integer (0o440 written in YAML as 0o440 or 288) or an octal string "0440". */
+function readFileMode(doc: Record<string, unknown>, p: string[]): number {
+  const v = doc.fileMode;
+  if (v === undefined) return SETTING_DEFAULTS.fileMode;
+  const n = typeof v === 'string' && /^0?[0-7]{3}$/.test(v) ? parseInt(v, 8) : typeof v === 'number' ? v : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 0o777 || (n & 0o444) === 0) {
+    p.push(`settings.fileMode: invalid value ${JSON.stringify(v)}; expected an octal mode string such as "0440" (or the number 288) that grants read to someone`);
+    return SETTING_DEFAULTS.fileMode;
+  }
+  return n;
+}
+
+/** `resources`: four quantities over the defaults, requests not above limits. */
+function readResources(doc: Record<string, unknown>, p: string[]): ResourceSettings {
+  const resources: ResourceSettings = structuredClone(SETTING_DEFAULTS.resources) as ResourceSettings;
+  const r = doc.resources;
+  if (r === undefined) return resources;
+  if (!isObject(r)) { p.push(`settings.resources: expected {requests: {cpu, memory}, limits: {cpu, memory}}, got ${JSON.stringify(r)}`); return resources; }
+  for (const kind of ['requests', 'limits'] as const) {
+    const group = r[kind];
+    if (group === undefined) continue;
+    if (!isObject(group)) { p.push(`settings.resources.${kind}: expected {cpu, memory}`); continue; }
+    for (const [res, v] of Object.entries(group)) {
+      if (res !== 'cpu' && res !== 'memory') { p.push(`settings.resources.${kind}.${res}: unknown resource; expected cpu or memory`); continue; }
+      if (typeof v !== 'string' || parseQuantity(v) === undefined) p.push(`settings.resources.${kind}.${res}: invalid value ${JSON.stringify(v)}; expected ${QUANTITY_SYNTAX}`);
+      else resources[kind][res] = v;
+    }
+  }
+  for (const res of ['cpu', 'memory'] as const) {
+    const req = parseQuantity(resources.requests[res]);
+    const lim = parseQuantity(resources.limits[res]);
+    if (req !== undefined && lim !== undefined && req > lim) {
+      p.push(`settings.resources.requests.${res}: ${resources.requests[res]} exceeds settings.resources.limits.${res} ${resources.limits[res]}`);
+    }
+  }
+  return resources;
+}
+
+/** The typed readers of one settings document; each records its problem in `p` and returns a fallback. */
+function settingReaders(doc: Record<string, unknown>, p: string[]) {
+  const text = (key: string, re: RegExp | undefined, accepted: string, required: boolean): string | undefined => {
+      const v = doc[key];
+      if (v === undefined || v === null) {
+        if (required) p.push(`settings.${key}: required; expected ${accepted}`);
+        return undefined;
+      }
+      if (typeof v !== 'string' || v.trim() === '' || (re !== undefined && !re.test(v))) {
+        p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected ${accepted}`);
+        return undefined;
+      }
+      return v;
+    };
+    const oneOf = <T extends string>(key: string, values: readonly T[], fallback: T): T => {
+      const v = doc[key];
+      if (v === undefined || v === null) return fallback;
+      if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+      p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected one of ${values.join(', ')}`);
+      return fallback;
+    };
+    const integer = (key: string, min: number, max: number, fallback: number): number => {
+      const v = doc[key];
+      if (v === undefined || v === null) return fallback;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+        p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected an integer from ${min} to ${max}`);
+        return fallback;
+      }
+      return v;
+    };
+    const duration = (key: string, fallback: string): number => {
+      const v = doc[key] ?? fallback;
+      const s = typeof v === 'string' ? parseDurationSeconds(v) : undefined;
+      if (s === undefined || s > MAX_REFRESH_SECONDS) {
+        p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected ${DURATION_SYNTAX}, whole seconds, at most 168h`);
+        return parseDurationSeconds(fallback) ?? 0;
+      }
+      return s;
+    };
+  return { text, oneOf, integer, duration };
+}
+
 /**
  * Validates a settings document and returns the frozen Settings; throws E_CONFIG listing every
  * problem (unknown keys included, since a misspelt key would otherwise silently keep a default).
@@ -128,43 +219,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key)) p.push(`settings.${key}: unknown setting; known settings are ${[...KNOWN_KEYS].join(', ')}`);
   }
-  const text = (key: string, re: RegExp | undefined, accepted: string, required: boolean): string | undefined => {
-    const v = doc[key];
-    if (v === undefined || v === null) {
-      if (required) p.push(`settings.${key}: required; expected ${accepted}`);
-      return undefined;
-    }
-    if (typeof v !== 'string' || v.trim() === '' || (re !== undefined && !re.test(v))) {
-      p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected ${accepted}`);
-      return undefined;
-    }
-    return v;
-  };
-  const oneOf = <T extends string>(key: string, values: readonly T[], fallback: T): T => {
-    const v = doc[key];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
-    p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected one of ${values.join(', ')}`);
-    return fallback;
-  };
-  const integer = (key: string, min: number, max: number, fallback: number): number => {
-    const v = doc[key];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return v;
-  };
-  const duration = (key: string, fallback: string): number => {
-    const v = doc[key] ?? fallback;
-    const s = typeof v === 'string' ? parseDurationSeconds(v) : undefined;
-    if (s === undefined || s > MAX_REFRESH_SECONDS) {
-      p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected ${DURATION_SYNTAX}, whole seconds, at most 168h`);
-      return parseDurationSeconds(fallback) ?? 0;
-    }
-    return s;
-  };
+  const { text, oneOf, integer, duration } = settingReaders(doc, p);
 
   // 1. Scalars.
   const image = text('image', /^\S+$/, 'an image reference such as "registry.example.com/ack-secret-injector:v0.1.0"', true);
@@ -199,50 +254,9 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
     p.push(`settings.defaultRefreshInterval: ${formatSeconds(defaultRefreshIntervalSeconds)} is below settings.minRefreshInterval ${formatSeconds(minRefreshIntervalSeconds)}`);
   }
 
-  // 3. The command prefix.
-  let injectorCommand: readonly string[] = SETTING_DEFAULTS.injectorCommand;
-  if (doc.injectorCommand !== undefined) {
-    const v = doc.injectorCommand;
-    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string' && s !== '')) {
-      p.push(`settings.injectorCommand: invalid value ${JSON.stringify(v)}; expected a non-empty list of non-empty strings, e.g. ["/nodejs/bin/node", "/app/dist/cli.mjs"]`);
-    } else injectorCommand = v as string[];
-  }
-
-  // 4. fileMode: an integer (0o440 written in YAML as 0o440 or 288) or an octal string "0440".
-  let fileMode: number = SETTING_DEFAULTS.fileMode;
-  if (doc.fileMode !== undefined) {
-    const v = doc.fileMode;
-    const n = typeof v === 'string' && /^0?[0-7]{3}$/.test(v) ? parseInt(v, 8) : typeof v === 'number' ? v : NaN;
-    if (!Number.isInteger(n) || n < 0 || n > 0o777 || (n & 0o444) === 0) {
-      p.push(`settings.fileMode: invalid value ${JSON.stringify(v)}; expected an octal mode string such as "0440" (or the number 288) that grants read to someone`);
-    } else fileMode = n;
-  }
-
-  // 5. Resources: four quantities, requests not above limits.
-  const resources: ResourceSettings = structuredClone(SETTING_DEFAULTS.resources) as ResourceSettings;
-  if (doc.resources !== undefined) {
-    const r = doc.resources;
-    if (!isObject(r)) p.push(`settings.resources: expected {requests: {cpu, memory}, limits: {cpu, memory}}, got ${JSON.stringify(r)}`);
-    else {
-      for (const kind of ['requests', 'limits'] as const) {
-        const group = r[kind];
-        if (group === undefined) continue;
-        if (!isObject(group)) { p.push(`settings.resources.${kind}: expected {cpu, memory}`); continue; }
-        for (const [res, v] of Object.entries(group)) {
-          if (res !== 'cpu' && res !== 'memory') { p.push(`settings.resources.${kind}.${res}: unknown resource; expected cpu or memory`); continue; }
-          if (typeof v !== 'string' || parseQuantity(v) === undefined) p.push(`settings.resources.${kind}.${res}: invalid value ${JSON.stringify(v)}; expected ${QUANTITY_SYNTAX}`);
-          else resources[kind][res] = v;
-        }
-      }
-      for (const res of ['cpu', 'memory'] as const) {
-        const req = parseQuantity(resources.requests[res]);
-        const lim = parseQuantity(resources.limits[res]);
-        if (req !== undefined && lim !== undefined && req > lim) {
-          p.push(`settings.resources.requests.${res}: ${resources.requests[res]} exceeds settings.resources.limits.${res} ${resources.limits[res]}`);
-        }
-      }
-    }
-  }
+  const injectorCommand = readInjectorCommand(doc, p);
+  const fileMode = readFileMode(doc, p);
+  const resources = readResources(doc, p);
 
   if (p.length > 0) {
     throw new InjectorError(ErrorCode.CONFIG, `invalid webhook settings (${p.length} problem${p.length === 1 ? '' : 's'}):\n  - ${p.join('\n  - ')}`);

@@ -110,6 +110,61 @@ function listFlag(flag: string, text: string | undefined, accepted: string, prob
   return items;
 }
 
+/** The flags of `webhook` (node:util parseArgs, strict). */
+const FLAG_OPTIONS = {
+  settings: { type: 'string' },
+  'tls-dir': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  certificates: { type: 'string' },
+  namespace: { type: 'string' },
+  'secret-name': { type: 'string' },
+  'webhook-config-name': { type: 'string' },
+  'service-name': { type: 'string' },
+  'lease-name': { type: 'string' },
+  'extra-dns-names': { type: 'string' },
+  'ip-addresses': { type: 'string' },
+  identity: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'shutdown-delay': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--port`: 0..65535 (0 = any free port, for tests). */
+function readPort(text: string | undefined, p: string[]): number {
+  if (text === undefined) return DEFAULT_PORT;
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) p.push(`--port: invalid value ${JSON.stringify(text)}; expected an integer from 0 to 65535`);
+  return port;
+}
+
+/** The Kubernetes object names the self-managed certificates use, each with its default. */
+function readObjectNames(str: (k: string) => string | undefined, p: string[]): Record<string, string> {
+  const names: Array<[string, string, RegExp]> = [
+    ['secret-name', 'ack-secret-injector-tls', DNS_SUBDOMAIN_RE],
+    ['webhook-config-name', 'ack-secret-injector', DNS_SUBDOMAIN_RE],
+    ['service-name', 'ack-secret-injector', DNS_LABEL_RE],
+    ['lease-name', 'ack-secret-injector-certs', DNS_SUBDOMAIN_RE],
+  ];
+  const named: Record<string, string> = {};
+  for (const [flag, fallback, re] of names) {
+    const v = str(flag) ?? fallback;
+    if (!re.test(v) || v.length > 253) p.push(`--${flag}: invalid value ${JSON.stringify(v)}; expected a lowercase Kubernetes object name`);
+    named[flag] = v;
+  }
+  return named;
+}
+
+/** `--shutdown-delay`: a whole-second Go duration up to 30 s. */
+function readShutdownDelay(text: string | undefined, p: string[]): number {
+  if (text === undefined) return SHUTDOWN_DELAY_MS;
+  const s = text === '0' || text === '0s' ? 0 : parseDurationSeconds(text);
+  // Above the default terminationGracePeriodSeconds (30 s) the kubelet would kill the process mid-drain.
+  if (s === undefined || s > 30) { p.push(`--shutdown-delay: invalid value ${JSON.stringify(text)}; expected a whole-second Go duration from "0s" to "30s"`); return SHUTDOWN_DELAY_MS; }
+  return s * 1000;
+}
+
 /**
  * Parses and validates the flags; throws E_CONFIG listing every problem. `env` supplies the
  * downward-API defaults (POD_NAMESPACE, POD_NAME) so tests need not touch process.env.
@@ -121,25 +176,7 @@ export function parseWebhookArgs(argv: string[], env: Readonly<Record<string, st
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        settings: { type: 'string' },
-        'tls-dir': { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        certificates: { type: 'string' },
-        namespace: { type: 'string' },
-        'secret-name': { type: 'string' },
-        'webhook-config-name': { type: 'string' },
-        'service-name': { type: 'string' },
-        'lease-name': { type: 'string' },
-        'extra-dns-names': { type: 'string' },
-        'ip-addresses': { type: 'string' },
-        identity: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'shutdown-delay': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: FLAG_OPTIONS,
     }));
   } catch (err) {
     throw new InjectorError(ErrorCode.CONFIG, `webhook: ${(err as Error).message}\n\n${USAGE}`);
@@ -153,38 +190,15 @@ export function parseWebhookArgs(argv: string[], env: Readonly<Record<string, st
   const tlsDir = str('tls-dir');
   if (tlsDir === undefined || tlsDir === '') p.push('--tls-dir: required; expected the folder holding tls.crt and tls.key');
 
-  let port = DEFAULT_PORT;
-  const portText = str('port');
-  if (portText !== undefined) {
-    port = /^\d+$/.test(portText) ? Number(portText) : NaN;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) p.push(`--port: invalid value ${JSON.stringify(portText)}; expected an integer from 0 to 65535`);
-  }
+  const port = readPort(str('port'), p);
   const certificates = (str('certificates') ?? 'files') as CertificateMode;
   if (!CERTIFICATE_MODES.includes(certificates)) p.push(`--certificates: invalid value ${JSON.stringify(certificates)}; expected one of ${CERTIFICATE_MODES.join(', ')}`);
 
-  const names: Array<[string, string, RegExp]> = [
-    ['secret-name', 'ack-secret-injector-tls', DNS_SUBDOMAIN_RE],
-    ['webhook-config-name', 'ack-secret-injector', DNS_SUBDOMAIN_RE],
-    ['service-name', 'ack-secret-injector', DNS_LABEL_RE],
-    ['lease-name', 'ack-secret-injector-certs', DNS_SUBDOMAIN_RE],
-  ];
-  const named: Record<string, string> = {};
-  for (const [flag, fallback, re] of names) {
-    const v = str(flag) ?? fallback;
-    if (!re.test(v) || v.length > 253) p.push(`--${flag}: invalid value ${JSON.stringify(v)}; expected a lowercase Kubernetes object name`);
-    named[flag] = v;
-  }
+  const named = readObjectNames(str, p);
   const namespace = str('namespace') ?? env.POD_NAMESPACE;
   if (namespace !== undefined && !DNS_LABEL_RE.test(namespace)) p.push(`--namespace: invalid value ${JSON.stringify(namespace)}; expected a namespace name`);
 
-  let shutdownDelayMs = SHUTDOWN_DELAY_MS;
-  const delayText = str('shutdown-delay');
-  if (delayText !== undefined) {
-    const s = delayText === '0' || delayText === '0s' ? 0 : parseDurationSeconds(delayText);
-    // Above the default terminationGracePeriodSeconds (30 s) the kubelet would kill the process mid-drain.
-    if (s === undefined || s > 30) p.push(`--shutdown-delay: invalid value ${JSON.stringify(delayText)}; expected a whole-second Go duration from "0s" to "30s"`);
-    else shutdownDelayMs = s * 1000;
-  }
+  const shutdownDelayMs = readShutdownDelay(str('shutdown-delay'), p);
   const extraDnsNames = listFlag('extra-dns-names', str('extra-dns-names'), 'DNS names (lower-case labels of [a-z0-9-], dot separated, optional leading "*.", at most 253 characters)',
     (n) => !CERT_DNS_NAME_RE.test(n) || n.length > CERT_DNS_NAME_MAX, p);
   // A zone index (fe80::1%eth0) is valid for isIP but has no form in an X.509 iPAddress SAN (RFC 5280 §4.2.1.6).
@@ -251,6 +265,34 @@ async function resolveNamespace(given: string | undefined): Promise<string> {
 }
 
 /**
+ * With `--certificates self-managed`, starts the loop that keeps the CA, the serving certificate
+ * and the caBundle in step (certs/); its failure shuts the server down. Undefined in other modes.
+ */
+async function startCertificateLoop(options: WebhookOptions, kubeConfig: KubeConfig, logger: Logger, signal: AbortSignal, onSignal: (s: NodeJS.Signals) => void): Promise<Promise<void> | undefined> {
+  if (options.certificates !== 'self-managed') return undefined;
+  const namespace = await resolveNamespace(options.namespace);
+  await mkdir(options.tlsDir, { recursive: true });
+  const { runSelfManagedCertificates } = await import('../../certs/self-managed.ts');
+  return runSelfManagedCertificates({
+    kubeConfig,
+    namespace,
+    secretName: options.secretName,
+    webhookConfigName: options.webhookConfigName,
+    serviceName: options.serviceName,
+    leaseName: options.leaseName,
+    identity: options.identity,
+    extraDnsNames: options.extraDnsNames,
+    ipAddresses: options.ipAddresses,
+    outDir: options.tlsDir,
+    logger,
+    signal,
+  }).catch((err: unknown) => {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'self-managed certificate loop failed; shutting down');
+    onSignal('SIGTERM');
+  });
+}
+
+/**
  * Runs the server until SIGTERM/SIGINT. Steps: 1. flags, logger, settings, kubeconfig and the
  * API server version; 2. start the caches (they sync while the certificate is awaited);
  * 3. certificates: start the self-managed loop when asked, then load and watch the folder and
@@ -286,29 +328,7 @@ export async function run(argv: string[]): Promise<number> {
   cache.start();
 
   // 3.
-  let certificateLoop: Promise<void> | undefined;
-  if (options.certificates === 'self-managed') {
-    const namespace = await resolveNamespace(options.namespace);
-    await mkdir(options.tlsDir, { recursive: true });
-    const { runSelfManagedCertificates } = await import('../../certs/self-managed.ts');
-    certificateLoop = runSelfManagedCertificates({
-      kubeConfig,
-      namespace,
-      secretName: options.secretName,
-      webhookConfigName: options.webhookConfigName,
-      serviceName: options.serviceName,
-      leaseName: options.leaseName,
-      identity: options.identity,
-      extraDnsNames: options.extraDnsNames,
-      ipAddresses: options.ipAddresses,
-      outDir: options.tlsDir,
-      logger,
-      signal: stop.signal,
-    }).catch((err: unknown) => {
-      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'self-managed certificate loop failed; shutting down');
-      onSignal('SIGTERM');
-    });
-  }
+  const certificateLoop = await startCertificateLoop(options, kubeConfig, logger, stop.signal, onSignal);
   const tls = new TlsReloader({ dir: options.tlsDir, logger, metrics });
   await tls.start();
   if (!tls.loaded) {
