@@ -89,22 +89,16 @@ function fmtInteger(v: bigint, signed: boolean, verb: string, f: Flags): string 
 const validRune = (v: bigint): number => (v < 0n || v > 0x10ffffn || (v >= 0xd800n && v <= 0xdfffn) ? 0xfffd : Number(v));
 
 function fmtFloat(v: number, verb: string, f: Flags): string | undefined {
-  let prec = f.prec;
-  let body: string;
+  if (!'veEfFgG'.includes(verb)) return undefined;
+  if (Number.isNaN(v)) return pad(f.plus ? '+NaN' : f.space ? ' NaN' : 'NaN', f, false);
+  if (!Number.isFinite(v)) return pad(v < 0 ? '-Inf' : f.space && !f.plus ? ' Inf' : '+Inf', f, false);
   const abs = Math.abs(v);
-  switch (verb) {
-    case 'v': body = formatFloatAbs(abs, 'g', prec, f.sharp); break;
-    case 'e': case 'E': case 'f': case 'F': body = formatFloatAbs(abs, verb === 'F' ? 'f' : verb, prec < 0 ? 6 : prec, f.sharp); break;
-    case 'g': case 'G': body = formatFloatAbs(abs, verb, prec, f.sharp); break;
-    default: return undefined;
-  }
-  prec = 0;
-  if (Number.isNaN(v)) body = 'NaN';
-  else if (!Number.isFinite(v)) body = 'Inf';
-  const neg = v < 0 || Object.is(v, -0);
-  const sign = neg ? '-' : f.plus || (!Number.isNaN(v) && !Number.isFinite(v) && !neg && f.plus) ? '+' : f.space ? ' ' : '';
-  const s = (Number.isFinite(v) || Number.isNaN(v)) ? sign + body : (neg ? '-' : f.plus ? '+' : f.space ? ' ' : '') + 'Inf';
-  return pad(Number.isNaN(v) && f.plus ? `+${body}` : s, f, Number.isFinite(v));
+  let body: string;
+  if (verb === 'v') body = formatFloatAbs(abs, 'g', f.prec, f.sharp);
+  else if ('eEfF'.includes(verb)) body = formatFloatAbs(abs, verb === 'F' ? 'f' : verb, f.prec < 0 ? 6 : f.prec, f.sharp);
+  else body = formatFloatAbs(abs, verb, f.prec, f.sharp);
+  const sign = v < 0 || Object.is(v, -0) ? '-' : f.plus ? '+' : f.space ? ' ' : '';
+  return pad(sign + body, f);
 }
 
 function fmtString(s: string, verb: string, f: Flags): string | undefined {
@@ -127,6 +121,7 @@ function fmtString(s: string, verb: string, f: Flags): string | undefined {
 /** Formats one operand for one verb; undefined when the verb does not apply to the type. */
 function fmtValue(v: Val, verb: string, f: Flags, depth: number): string | undefined {
   if (verb === 'T') return pad(typeName(v), f);
+  if (verb === 'v' && f.sharp) return pad(goSyntax(v, true), f);
   if (v === NO_VALUE || v === null) return verb === 'v' ? pad('<nil>', f) : undefined;
   if (typeof v === 'string') return fmtString(v, verb, f);
   if (typeof v === 'boolean') return verb === 'v' || verb === 't' ? pad(String(v), f) : undefined;
@@ -141,6 +136,17 @@ function fmtValue(v: Val, verb: string, f: Flags, depth: number): string | undef
     return `map[${parts.join(' ')}]`;
   }
   return undefined;
+}
+
+/** `%#v`: Go-syntax representation (`[]interface {}{1, "a"}`). */
+function goSyntax(v: Val, top: boolean): string {
+  if (v === NO_VALUE || v === null) return top ? '<nil>' : 'interface {}(nil)';
+  if (typeof v === 'string') return goQuoteString(v);
+  if (typeof v === 'boolean') return String(v);
+  if (v instanceof GoInt) return v.type === 'int' || !top ? v.v.toString() : `${v.v}`;
+  if (v instanceof GoFloat) { const t = formatFloatAbs(Math.abs(v.v), 'g', -1); return (v.v < 0 ? '-' : '') + t; }
+  if (v instanceof GoSlice) return v.nil ? `[]${v.elem}(nil)` : `[]${v.elem}{${v.items.map((x) => goSyntax(x, false)).join(', ')}}`;
+  return `map[string]${v.elem}{${sortedKeys(v).map((k) => `${goQuoteString(k)}:${goSyntax(v.entries.get(k)!, false)}`).join(', ')}}`;
 }
 
 function badVerb(v: Val, verb: string): string {

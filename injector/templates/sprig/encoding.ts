@@ -9,20 +9,65 @@ import type { Val } from '../values.ts';
 const s = (v: Val): string => v as string;
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** base64.StdEncoding.DecodeString: strict padding; Sprig returns the error text on failure. */
-export function b64StdDecode(v: string): string | undefined {
-  const t = v.replace(/[\r\n]/g, '');
-  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return undefined;
-  const buf = Buffer.from(t, 'base64');
-  if (buf.toString('base64') !== t) return undefined;
-  return buf.toString('utf8');
+const B64_STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** One quantum of encoding/base64 decodeQuantum: up to 4 symbols, padding and newline rules. */
+function decodeQuantum(src: Buffer, si0: number, alphabet: string, padded: boolean, out: number[]): { si: number; err?: number } {
+  const dbuf: number[] = [];
+  let si = si0;
+  for (let j = 0; j < 4; j++) {
+    if (si === src.length) {
+      if (j === 0) return { si };
+      if (j === 1 || padded) return { si, err: si - j };
+      break;
+    }
+    const inb = src[si++]!;
+    const d = alphabet.indexOf(String.fromCharCode(inb));
+    if (inb < 128 && d >= 0) { dbuf.push(d); continue; }
+    if (inb === 10 || inb === 13) { j--; continue; }
+    if (!padded || inb !== 0x3d) return { si, err: si - 1 };
+    if (j < 2) return { si, err: si - 1 };
+    if (j === 2) {
+      while (si < src.length && (src[si] === 10 || src[si] === 13)) si++;
+      if (si === src.length) return { si, err: src.length };
+      if (src[si] !== 0x3d) return { si, err: si - 1 };
+      si++;
+    }
+    while (si < src.length && (src[si] === 10 || src[si] === 13)) si++;
+    const trailing = si < src.length ? si : undefined;
+    emit(dbuf, out);
+    return trailing === undefined ? { si } : { si, err: trailing };
+  }
+  emit(dbuf, out);
+  return { si };
 }
 
-function firstBadBase64(v: string): number {
-  const t = v.replace(/[\r\n]/g, '');
-  const m = /[^A-Za-z0-9+/=]|=[^=]|=(?==.)/.exec(t);
-  if (m) return m.index + (m[0][0] === '=' ? 0 : 0);
-  return Math.floor(t.length / 4) * 4 - (t.length % 4 === 0 ? 0 : 0);
+function emit(dbuf: number[], out: number[]): void {
+  const v = ((dbuf[0] ?? 0) << 18) | ((dbuf[1] ?? 0) << 12) | ((dbuf[2] ?? 0) << 6) | (dbuf[3] ?? 0);
+  const n = dbuf.length - 1;
+  if (n >= 1) out.push((v >> 16) & 255);
+  if (n >= 2) out.push((v >> 8) & 255);
+  if (n >= 3) out.push(v & 255);
+}
+
+/** Go's (non-strict) base64 DecodeString: the bytes, or the offset of Go's CorruptInputError. */
+export function goBase64Decode(text: string, url = false, padded = true): { bytes: Buffer } | { errAt: number } {
+  const src = Buffer.from(text, 'utf8');
+  const out: number[] = [];
+  let si = 0;
+  while (si < src.length) {
+    const q = decodeQuantum(src, si, url ? B64_URL : B64_STD, padded, out);
+    if (q.err !== undefined) return { errAt: q.err };
+    if (q.si === si) break;
+    si = q.si;
+  }
+  return { bytes: Buffer.from(out) };
+}
+
+function b64dec(v: string): string {
+  const r = goBase64Decode(v);
+  return 'bytes' in r ? r.bytes.toString('utf8') : `illegal base64 data at input byte ${r.errAt}`;
 }
 
 function b32enc(v: string): string {
@@ -97,7 +142,7 @@ const hash = (alg: string, v: string): string => createHash(alg).update(Buffer.f
 /** The encoding, checksum and path families. */
 export const ENCODING_FUNCS: ReadonlyArray<[string, TemplateFunction]> = [
   ['b64enc', fn(['string'], (a) => Buffer.from(s(a[0]!), 'utf8').toString('base64'))],
-  ['b64dec', fn(['string'], (a) => b64StdDecode(s(a[0]!)) ?? `illegal base64 data at input byte ${firstBadBase64(s(a[0]!))}`)],
+  ['b64dec', fn(['string'], (a) => b64dec(s(a[0]!)))],
   ['b32enc', fn(['string'], (a) => b32enc(s(a[0]!)))],
   ['b32dec', fn(['string'], (a) => b32dec(s(a[0]!)) ?? 'illegal base32 data at input byte 0')],
   ['sha1sum', fn(['string'], (a) => hash('sha1', s(a[0]!)))],
