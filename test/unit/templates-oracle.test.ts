@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { EXCLUDED, FUNCS } from '../../injector/templates/index.ts';
+import { EXCLUDED, FUNCS } from '../../common/templates/index.ts';
 import { TEMPLATE_CASES_PATH, goErrorLine, loadTemplateCases, runCase } from '../fixtures/templates/template-cases.ts';
 
 /** Cases where the engine deliberately differs from Go, with the documented behaviour instead. */

@@ -5,7 +5,7 @@
  * and collections carry their Go type. `NO_VALUE` is Go's invalid reflect.Value (a missing map key),
  * `null` is a nil interface.
  */
-import { compareUtf8 } from '../rules/go-json-encode.ts';
+import { compareUtf8 } from '../go-json-string.ts';
 
 export type IntType = 'int' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
 export type FloatType = 'float64' | 'float32';

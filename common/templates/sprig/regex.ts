@@ -3,7 +3,7 @@
  * common/go-regexp.ts, with Go's iteration rules (an empty match right after a previous
  * match is skipped; `n < 0` means all; Split's edge cases).
  */
-import { compileGoRegexp, goReplaceAllString, type GoRegexp } from '../../../common/go-regexp.ts';
+import { compileGoRegexp, goReplaceAllString, type GoRegexp } from '../../go-regexp.ts';
 import { fn, FuncError, type TemplateFunction } from '../function-types.ts';
 import { stringSlice, type GoInt, type Val } from '../values.ts';
 

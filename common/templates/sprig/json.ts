@@ -3,8 +3,8 @@
  * escaping), `toPrettyJson` (MarshalIndent with two spaces), and `fromJson` (objects become
  * map[string]interface{}, numbers float64, as json.Unmarshal into interface{} does).
  */
-import { formatGoJsonFloat } from '../../rules/go-number-format.ts';
-import { compareUtf8, goJsonQuote } from '../../rules/go-json-encode.ts';
+import { formatGoJsonFloat } from '../../go-number-format.ts';
+import { compareUtf8, goJsonQuote } from '../../go-json-string.ts';
 import { FuncError } from '../function-types.ts';
 import { GoFloat, GoInt, GoMap, GoSlice, NO_VALUE, fromJsonValue, type GoValue, type Val } from '../values.ts';
 

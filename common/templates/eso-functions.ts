@@ -4,7 +4,7 @@
  * (regexReplace, b64decSafe), defined in docs/templates.md.
  */
 import bcryptjs from 'bcryptjs';
-import { compileGoRegexp, goReplaceAllString } from '../../common/go-regexp.ts';
+import { compileGoRegexp, goReplaceAllString } from '../go-regexp.ts';
 import { fn, FuncError, type TemplateFunction } from './function-types.ts';
 import { GoInt, GoMap, fromJsonValue, stringSlice, type GoValue, type Val } from './values.ts';
 import { marshal } from './sprig/json.ts';
