@@ -1,7 +1,8 @@
 /**
  * The template engine against Go: every case of test/fixtures/templates/template-cases.json
  * (expectations produced by the real text/template + Sprig in go-oracle/) must give the same
- * output byte for byte, or an error of the same kind — parse errors on the same line. When Go
+ * output byte for byte, or an error of the same kind — parse errors on the same line, execution
+ * errors at the same line:column. When Go
  * is installed, the oracle is rebuilt and re-run, and the checked-in expectations must still be
  * what it prints (regenerate: node test/fixtures/templates/go-oracle/regenerate.mjs).
  */
@@ -18,6 +19,8 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, { why: string; expect: 'parse' 
 };
 
 const cases = loadTemplateCases();
+/** `line:col` of an exec error message (`template: t:2:5: executing ...`). */
+const location = (message: string): string | undefined => /^template: t:(\d+:\d+):/.exec(message)?.[1];
 
 describe('template engine vs Go text/template + Sprig (oracle expectations)', () => {
   it('has at least 300 oracle cases', () => assert.ok(cases.length >= 300, `${cases.length} cases`));
@@ -34,6 +37,7 @@ describe('template engine vs Go text/template + Sprig (oracle expectations)', ()
         assert.ok('error' in got, `Go fails (${c.error.message}); the engine printed ${JSON.stringify('output' in got ? got.output : '')}`);
         assert.equal(got.error, c.error.kind, `Go: ${c.error.message}\nengine: ${got.message}`);
         if (c.error.kind === 'parse') assert.equal(got.line, goErrorLine(c.error.message), `Go: ${c.error.message}\nengine: ${got.message}`);
+        else assert.equal(location(got.message), location(c.error.message), 'exec errors are reported at the same line:column as Go');
         return;
       }
       assert.ok('output' in got, `Go prints ${JSON.stringify(c.output)}; the engine failed: ${'message' in got ? got.message : ''}`);
