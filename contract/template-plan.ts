@@ -55,7 +55,7 @@ function planItems(plan: TemplatePlan, ref: unknown, where: string): { name: str
   const items: PlannedTemplateItem[] = [];
   ref.items.forEach((it, i) => {
     const at = `${where}.items[${i}]`;
-    if (!isObject(it) || typeof it.key !== 'string' || !KEY_RE.test(it.key)) { plan.problems.push(`${at}.key: expected a key matching [-._a-zA-Z0-9]+, got ${excerpt(isObject(it) ? it.key : it)}`); return; }
+    if (!isObject(it) || typeof it.key !== 'string' || !KEY_RE.test(it.key) || it.key === '.' || it.key.startsWith('..')) { plan.problems.push(`${at}.key: expected a key matching [-._a-zA-Z0-9]+, got ${excerpt(isObject(it) ? it.key : it)}`); return; }
     const as = it.templateAs === undefined || it.templateAs === '' ? 'Values' : it.templateAs;
     if (as !== 'Values' && as !== 'KeysAndValues') { plan.problems.push(`${at}.templateAs: invalid value ${excerpt(it.templateAs)}; expected "Values" (default) or "KeysAndValues"`); return; }
     items.push({ key: it.key, templateAs: as });

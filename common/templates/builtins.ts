@@ -33,7 +33,7 @@ function eq(args: Val[]): Val {
       else if (valid(a!) && valid(b)) throw new FuncError('incompatible types for comparison');
     } else if (k1 === 'invalid') {
       if (a instanceof GoSlice || a instanceof GoMap || b instanceof GoSlice || b instanceof GoMap) {
-        throw new FuncError(`non-comparable type ${formatV(valid(a!) ? a! : b)}: ${typeName(valid(a!) ? a! : b)}`);
+        throw new FuncError(`non-comparable type ${typeName(valid(a!) ? a! : b)}`);
       }
       truth = !valid(a!) && !valid(b);
     } else truth = num(a!) === num(b);
@@ -163,7 +163,7 @@ export const BUILTINS: ReadonlyMap<string, TemplateFunction> = new Map<string, T
   ['html', fn(['any'], (a) => htmlEscape(evalArgs(a)), true)],
   ['js', fn(['any'], (a) => jsEscape(evalArgs(a)), true)],
   ['urlquery', fn(['any'], (a) => queryEscape(evalArgs(a)), true)],
-  ['call', fn(['value', 'value'], (a) => { throw new FuncError(`non-function ${formatV(a[0]!)} of type ${kindName(a[0]!)}`); }, true)],
+  ['call', fn(['value', 'value'], (a) => { throw new FuncError(`non-function value of type ${kindName(a[0]!)}`); }, true)],
   ['eq', fn(['value', 'value'], eq, true)],
   ['ne', fn(['value', 'value'], (a) => !eq(a))],
   ['lt', fn(['value', 'value'], lt)],

@@ -8,6 +8,7 @@ import { compileGoRegexp, goReplaceAllString } from '../go-regexp.ts';
 import { fn, FuncError, type TemplateFunction } from './function-types.ts';
 import { GoInt, GoMap, fromJsonValue, stringSlice, type GoValue, type Val } from './values.ts';
 import { marshal } from './sprig/json.ts';
+import { withoutFragment } from './sprig/regex.ts';
 import { goTrimSpace } from './sprig/unicode.ts';
 
 const s = (v: Val): string => v as string;
@@ -103,7 +104,7 @@ export const ESO_FUNCS: ReadonlyArray<[string, TemplateFunction]> = [
   ['parseKeyValue', fn(['string'], (a) => parseKeyValue(s(a[0]!)))],
   ['toLines', fn(['string'], (a) => (s(a[0]!) === '' ? stringSlice([]) : stringSlice(goTrimSpace(s(a[0]!)).split('\n'))))],
   ['regexReplace', fn(['string', 'string', 'string'], (a) => {
-    try { return goReplaceAllString(compileGoRegexp(s(a[1]!)), s(a[0]!), s(a[2]!)); } catch (e) { throw new FuncError((e as Error).message); }
+    try { return goReplaceAllString(compileGoRegexp(s(a[1]!)), s(a[0]!), s(a[2]!)); } catch (e) { throw new FuncError(withoutFragment(e)); }
   })],
   ['b64decSafe', fn(['string'], (a) => b64decSafe(s(a[0]!)))],
 ];

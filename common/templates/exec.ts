@@ -175,7 +175,7 @@ class State {
   rangeOver(val: Val, r: BranchNode, one: (index: Val, elem: Val) => void): boolean {
     if (val === NO_VALUE || val === null) return false;
     if (val instanceof GoInt) {
-      if (r.pipe.decl.length > 1) this.errorf(`can't use ${formatV(val)} to iterate over more than one variable`);
+      if (r.pipe.decl.length > 1) this.errorf(`can't use ${redacted(val)} to iterate over more than one variable`);
       for (let i = 0n; i < val.v; i++) { this.step(); one(NO_VALUE, new GoInt(val.type, i)); }
       return val.v > 0n;
     }
@@ -187,7 +187,7 @@ class State {
       for (const k of sortedKeys(val)) { this.step(); one(k, val.entries.get(k)!); }
       return val.entries.size > 0;
     }
-    return this.errorf(`range can't iterate over ${formatV(val)}`);
+    return this.errorf(`range can't iterate over ${redacted(val)}`);
   }
 
   walkTemplate(dot: Val, t: TemplateNode): void {
@@ -394,6 +394,12 @@ class State {
     return this.errorf(`can't handle ${nodeString(n)} for arg of type ${goTypeName(t)}`);
   }
 }
+
+/**
+ * A value as error messages show it: its Go type only. Go prints the value itself, but template
+ * data are secrets and error messages reach logs (docs/templates.md, "Differences from Go").
+ */
+export const redacted = (v: Val): string => `<${typeName(v)} value>`;
 
 const expectedWord = (t: ParamType | undefined): string =>
   t === 'bool' ? 'bool' : t === 'string' ? 'string' : t === 'float64' ? 'float' : t === 'uint8' ? 'unsigned integer' : 'integer';

@@ -10,10 +10,16 @@ import { stringSlice, type GoInt, type Val } from '../values.ts';
 const s = (v: Val): string => v as string;
 const n = (v: Val): number => Number((v as GoInt).v);
 
-/** Compiles, turning a syntax error into the function's error (Sprig: panic or error, both fail). */
+/**
+ * Compiles, turning a syntax error into the function's error (Sprig: panic or error, both fail).
+ * The message leaves out the pattern fragment Go quotes: a pattern may come from secret data.
+ */
 export function compile(pattern: string): GoRegexp {
-  try { return compileGoRegexp(pattern); } catch (e) { throw new FuncError((e as Error).message); }
+  try { return compileGoRegexp(pattern); } catch (e) { throw new FuncError(withoutFragment(e)); }
 }
+
+/** `error parsing regexp: missing closing ): \`(\`` → `error parsing regexp: missing closing )`. */
+export const withoutFragment = (e: unknown): string => (e as Error).message.replace(/: `[\s\S]*`$/, '');
 
 /** Regexp.FindAllStringIndex(s, n). */
 export function findAllIndex(re: GoRegexp, str: string, limit: number): [number, number][] {
@@ -82,6 +88,6 @@ export const REGEX_FUNCS: ReadonlyArray<[string, TemplateFunction]> = [
 function compileOrFalse(name: string, pattern: string): GoRegexp {
   try { return compileGoRegexp(pattern); } catch (e) {
     if (name === 'regexMatch') return compileGoRegexp('[^\\x00-\\x{10FFFF}]');
-    throw new FuncError((e as Error).message);
+    throw new FuncError(withoutFragment(e));
   }
 }
