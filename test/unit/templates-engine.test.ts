@@ -72,3 +72,28 @@ describe('the ExternalSecret dot', () => {
   it('range over the dot is in sorted key order', () => assert.equal(run('{{ range $k, $v := . }}{{ $k }}{{ end }}', { b: '', a: '', C: '' }), 'Cab'));
   it('a missing key prints <no value> (missingkey=default, as ack-secret-manager)', () => assert.equal(run('{{ .nope }}'), '<no value>'));
 });
+
+describe('house style: the engine is small functions', () => {
+  it('no function in common/templates/ or contract/template-plan.ts is longer than 80 lines', async () => {
+    const ts = (await import('typescript')).default;
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const root = join(import.meta.dirname, '..', '..');
+    const files = (readdirSync(join(root, 'common/templates'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => `common/templates/${f}`);
+    files.push('contract/template-plan.ts', 'injector/rules/templates.ts', 'injector/files/template-sources.ts');
+    const long: string[] = [];
+    for (const file of files) {
+      const sf = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (node: import('typescript').Node): void => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body !== undefined) {
+          const lines = sf.getLineAndCharacterOfPosition(node.getEnd()).line - sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+          if (lines > 80) long.push(`${file} (${lines} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sf);
+    }
+    assert.ok(files.length > 20);
+    assert.deepEqual(long, []);
+  });
+});
