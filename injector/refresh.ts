@@ -105,6 +105,7 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
       outcome.failures.push({ ...f, retryable });
       deps.logger.warn({ externalSecret: es.name, key: f.key, code: f.code, retryable, err: f.message }, 'entry failed; keeping its last good files');
     }
+    if (failures.some((f) => f.code === ErrorCode.TEMPLATE && f.scope === 'entry')) deps.metrics.templateFailures.inc({ external_secret: es.name });
     // Entry-scoped failures make the set partial; key-scoped ones (an invalid key) only drop that key.
     const partial = failures.some((f) => f.scope !== 'key');
     let next: FileSet | undefined;

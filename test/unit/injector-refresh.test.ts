@@ -138,7 +138,7 @@ test('a rule failure (invalid key) is reported as not retryable', async () => {
 });
 
 test('templates: rendered per refresh from the current sources; an execution error keeps the last good files (fail-closed)', async () => {
-  const tpl: PlannedExternalSecret = { ...es('t', ['user']), template: { mergePolicy: 'Replace', data: { dsn: 'pg://{{ .user }}@db' }, templateFrom: [{ configMap: { name: 'cm', items: [{ key: 'conf' }] } }] } };
+  const tpl: PlannedExternalSecret = { ...es('t', ['user']), template: { mergePolicy: 'Replace', data: { dsn: 'pg://{{ .user }}@db' }, templateFrom: [{ configMap: { name: 'cm', items: [{ key: 'conf', templateAs: 'Values' }] } }] } };
   const last = new Map<string, FileSet>();
   let conf = 'user={{ .user }}';
   const { d, writes } = deps({ user: 'alice' }, {}, [tpl]);
@@ -157,6 +157,7 @@ test('templates: rendered per refresh from the current sources; an execution err
   assert.deepEqual(out.failures.map((f) => [f.externalSecret, f.key, f.code, f.retryable]), [['t', 'configMap/cm/conf', 'E_TEMPLATE', false]]);
   assert.doesNotMatch(out.failures[0]!.message, /alice/, 'the message never carries a value');
   assert.deepEqual(text(last.get('t')), { dsn: 'pg://alice@db', conf: 'edited ALICE' });
+  assert.match(await d.metrics.registry.metrics(), /template_failures_total\{external_secret="t"\} 1/);
 });
 
 test('templates: the first refresh with a template error writes nothing and is incomplete (init fails naming the ExternalSecret)', async () => {
