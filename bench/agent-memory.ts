@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startCloudWorld, KMS_SECRET_COUNT, OOS_PARAMETER_COUNT, SECRET_COUNT } from './cloud-world.ts';
+import { startCloudWorld, withTemplates, KMS_SECRET_COUNT, OOS_PARAMETER_COUNT, SECRET_COUNT } from './cloud-world.ts';
 import { ROOT_DIR } from './fixtures.ts';
 import { residentMb } from './process-memory.ts';
 import { round2 } from './stats.ts';
@@ -44,6 +44,8 @@ export interface AgentBenchOptions {
   nodeArgs?: string[];
   /** Extra environment for the agent (e.g. allocator settings when investigating RSS). */
   env?: Record<string, string>;
+  /** Render target.template on two ExternalSecrets every refresh (cloud-world.ts withTemplates). */
+  templates?: boolean;
   log: (line: string) => void;
 }
 
@@ -86,7 +88,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
   const world = await startCloudWorld();
   try {
     const dir = await mkdtemp(join(o.workDir, 'agent-'));
-    const config = await world.config(dir);
+    const config = o.templates === true ? await withTemplates(await world.config(dir), dir) : await world.config(dir);
     await world.emu.stsSettings({ credentialLifetimeSeconds: o.credentialLifetimeSeconds });
     await world.emu.resetCounts();
     // 2.

@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   let webhook: WebhookResults | undefined;
   let init: InitResults | undefined;
   let agent: AgentResults | undefined;
+  let agentTemplates: AgentResults | undefined;
   const attempt = async (name: BenchmarkName, fn: () => Promise<void>): Promise<void> => {
     if (!selected.has(name)) return;
     try {
@@ -90,7 +91,10 @@ async function main(argv: string[]): Promise<number> {
     await attempt('agent', async () => {
       // The agent runs with the NODE_OPTIONS the webhook injects for the default memory limit, so
       // the figure is the agent as a pod runs it.
-      agent = await runAgentBenchmark({ workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, env: { NODE_OPTIONS: injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory) }, log });
+      const agentOptions = { workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, env: { NODE_OPTIONS: injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory) }, log };
+      agent = await runAgentBenchmark(agentOptions);
+      // The same run with target.template on two ExternalSecrets: the per-pod cost of templates.
+      agentTemplates = await runAgentBenchmark({ ...agentOptions, templates: true });
     });
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -104,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     ...(webhook === undefined ? {} : { webhook }),
     ...(init === undefined ? {} : { injector: init.injector, baseline: init.baseline, initToNodeStartRatio: init.initToNodeStartRatio }),
     ...(agent === undefined ? {} : { agent }),
+    ...(agentTemplates === undefined ? {} : { agentTemplates }),
     targets,
     ...(Object.keys(errors).length === 0 ? {} : { errors }),
   };
