@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startCloudWorld, withTemplates, KMS_SECRET_COUNT, OOS_PARAMETER_COUNT, SECRET_COUNT } from './cloud-world.ts';
 import { ROOT_DIR } from './fixtures.ts';
-import { residentMb } from './process-memory.ts';
+import { anonymousMb, residentMb } from './process-memory.ts';
 import { round2 } from './stats.ts';
 
 /**
@@ -52,6 +52,8 @@ export interface AgentBenchOptions {
 /** What results.json records. */
 export interface AgentResults {
   rssMb: number;
+  /** RssAnon at the end (house rule: quoted beside RSS). */
+  rssAnonMb: number;
   rssAfterBaselineMb: number;
   rssGrowthMb: number;
   /** RSS every `baselineAfter` cycles: [refreshes, MB] (shows a plateau or a steady climb). */
@@ -109,6 +111,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     let stoppedAt: number | undefined;
     let rssBaseline: number | undefined;
     let rssEnd: number | undefined;
+    let rssAnonEnd: number | undefined;
     const rssSamples: Array<[number, number]> = [];
     let stopLogRefreshes: number | undefined;
     let refreshesByMetrics = 0;
@@ -140,7 +143,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
           }
           if (refreshes === o.refreshes) {
             stoppedAt = performance.now();
-            residentMb(pid).then((mb) => { rssEnd = mb; child.kill('SIGTERM'); resolve(); }, reject);
+            Promise.all([residentMb(pid), anonymousMb(pid)]).then(([mb, anon]) => { rssEnd = mb; rssAnonEnd = anon; child.kill('SIGTERM'); resolve(); }, reject);
           }
         }
       });
@@ -167,6 +170,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     const stsCalls = (actions.AssumeRoleWithOIDC ?? 0) + (actions.AssumeRole ?? 0);
     const result: AgentResults = {
       rssMb: round2(rssEnd),
+      rssAnonMb: round2(rssAnonEnd ?? 0),
       rssAfterBaselineMb: round2(rssBaseline),
       rssGrowthMb: round2(rssEnd - rssBaseline),
       rssSamplesMb: [...rssSamples, [refreshes, round2(rssEnd)]],
@@ -187,7 +191,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     if (kmsCalls !== KMS_SECRET_COUNT * refreshes || oosCalls !== OOS_PARAMETER_COUNT * refreshes) {
       o.log(`agent: backend calls ${kmsCalls} KMS + ${oosCalls} OOS, expected ${KMS_SECRET_COUNT * refreshes} + ${OOS_PARAMETER_COUNT * refreshes}`);
     }
-    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
+    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB, RssAnon ${result.rssAnonMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
     return result;
   } finally {
     await world.close();
