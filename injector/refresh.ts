@@ -22,7 +22,7 @@ import { fetchId } from './rules/fetch-types.ts';
 import { recordFetch, type InjectorMetrics } from './injector-metrics.ts';
 import type { RateLimiter } from './cloud/rate-limit.ts';
 import type { RetryPolicy } from './cloud/retry.ts';
-import { applyRules, keepLastGood, listFetches, type RuleFailure } from './rules/index.ts';
+import { applyRules, keepLastGood, listFetches, type RuleFailure, type TemplateSources } from './rules/index.ts';
 
 /** A folder's file set: Secret key → bytes. */
 export type FileSet = ReadonlyMap<string, Uint8Array>;
@@ -62,6 +62,8 @@ export interface RefreshDeps {
   metrics: InjectorMetrics;
   retryPolicy?: Readonly<RetryPolicy>;
   signal?: AbortSignal;
+  /** The ConfigMap/Secret templates an ExternalSecret's templateFrom names (injector/files/template-sources.ts). */
+  templateSources?: (es: PlannedExternalSecret) => Promise<TemplateSources>;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
   if (deps.signal?.aborted === true) return { ...outcome, complete: false, clean: false, aborted: true };
   // 3.
   for (const es of deps.externalSecrets) {
-    const applied = applyRules(es, results);
+    const applied = applyRules(es, results, es.template === undefined || deps.templateSources === undefined ? new Map() : await deps.templateSources(es));
     const { files, failures } = applied;
     const previous = lastGood.get(es.name);
     for (const f of failures) {
@@ -103,6 +105,7 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
       outcome.failures.push({ ...f, retryable });
       deps.logger.warn({ externalSecret: es.name, key: f.key, code: f.code, retryable, err: f.message }, 'entry failed; keeping its last good files');
     }
+    if (failures.some((f) => f.code === ErrorCode.TEMPLATE && f.scope === 'entry')) deps.metrics.templateFailures.inc({ external_secret: es.name });
     // Entry-scoped failures make the set partial; key-scoped ones (an invalid key) only drop that key.
     const partial = failures.some((f) => f.scope !== 'key');
     let next: FileSet | undefined;

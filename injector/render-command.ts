@@ -11,6 +11,7 @@ import { ErrorCode, InjectorError } from '../common/errors.ts';
 import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from '../contract/injector-config-schema.ts';
 import { CRD_API_VERSION } from '../contract/crd-types.ts';
 import { cleanLeftovers, writeFileSet } from './files/atomic-writer.ts';
+import { planTemplate } from '../contract/template-plan.ts';
 import { applyRules, listFetches, secretKeyProblem, type RuleFailure } from './rules/index.ts';
 import { fetchResultsFromValues, parseValuesFile } from './values-file.ts';
 
@@ -23,13 +24,15 @@ export const DEFAULT_RENDER_FILE_MODE = 0o440;
 export const RENDER_USAGE = `Usage: ack-secret-injector render -f FILE [-f FILE ...] --values VALUES.json --out DIR [flags]
 
 Applies the rules of ExternalSecret manifests (alibabacloud.com/v1alpha1; multi-document YAML or
-JSON; other kinds are skipped) to secret values from VALUES.json and writes the files the
+JSON; other kinds are skipped), target.template included (docs/templates.md), to secret values
+from VALUES.json and writes the files the
 injector would write: DIR/<ExternalSecret name>/<key>, updated atomically (..data swap).
 
 Flags:
   -f, --filename FILE   manifest file (repeatable)
       --values FILE     values: {"kms": {"<SecretName>": "<text>" | {"data", "dataType": "text|binary",
-                        "versionId", "versionStages": [...]} | [versions...]}, "oos": {"<Name>": "<text>"}}
+                        "versionId", "versionStages": [...]} | [versions...]}, "oos": {"<Name>": "<text>"},
+                        "configMaps"|"secrets": {"<name>": {"<key>": "<template>"}}} (templateFrom sources)
       --out DIR         output folder (created if missing)
       --file-mode MODE  octal mode of the files (default 0440)
       --file-gid GID    group owner of the files (default: unchanged)
@@ -116,7 +119,7 @@ function plannedSource(d: unknown, path: string, problems: string[]): PlannedDat
  * Converts one ExternalSecret object to the injector's planned form (store references dropped,
  * every entry on profile 'default'), collecting problems with their field paths.
  */
-export function planExternalSecret(obj: Record<string, unknown>, where: string, problems: string[]): PlannedExternalSecret | undefined {
+export function planExternalSecret(obj: Record<string, unknown>, where: string, problems: string[], warnings?: string[]): PlannedExternalSecret | undefined {
   const meta = isObject(obj.metadata) ? obj.metadata : {};
   const name = meta.name;
   const before = problems.length;
@@ -156,13 +159,19 @@ export function planExternalSecret(obj: Record<string, unknown>, where: string, 
       dataProcess.push(planned);
     });
   }
+  const tpl = planTemplate(spec.target, `${where}.spec`);
+  problems.push(...tpl.problems);
+  warnings?.push(...tpl.warnings);
   if (problems.length > before) return undefined;
-  return { name: name as string, provider: provider as 'kms' | 'oos', data, dataProcess };
+  const es: PlannedExternalSecret = { name: name as string, provider: provider as 'kms' | 'oos', data, dataProcess };
+  if (tpl.template !== undefined) es.template = tpl.template;
+  return es;
 }
 
 /** Reads every ExternalSecret from the manifest files (List objects expanded, other kinds skipped). */
-export async function readExternalSecrets(files: readonly string[]): Promise<{ planned: PlannedExternalSecret[]; skipped: string[] }> {
+export async function readExternalSecrets(files: readonly string[]): Promise<{ planned: PlannedExternalSecret[]; skipped: string[]; warnings: string[] }> {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const planned: PlannedExternalSecret[] = [];
   const skipped: string[] = [];
   for (const file of files) {
@@ -187,7 +196,7 @@ export async function readExternalSecrets(files: readonly string[]): Promise<{ p
           problems.push(`${w}.apiVersion: expected ${JSON.stringify(CRD_API_VERSION)}, got ${JSON.stringify(obj.apiVersion)}`);
           return;
         }
-        const es = planExternalSecret(obj, w, problems);
+        const es = planExternalSecret(obj, w, problems, warnings);
         if (es === undefined) return;
         if (planned.some((p) => p.name === es.name)) problems.push(`${w}.metadata.name: duplicate ExternalSecret ${JSON.stringify(es.name)} (each gets one folder)`);
         else planned.push(es);
@@ -196,7 +205,7 @@ export async function readExternalSecrets(files: readonly string[]): Promise<{ p
   }
   if (problems.length > 0) throw new InjectorError(ErrorCode.INPUT, `render: invalid manifests:\n  - ${problems.join('\n  - ')}`);
   if (planned.length === 0) throw new InjectorError(ErrorCode.INPUT, `render: no ExternalSecret found in ${files.join(', ')}`);
-  return { planned, skipped };
+  return { planned, skipped, warnings };
 }
 
 /** Formats one failure for stderr: ExternalSecret, key, code, message (never a value). */
@@ -222,13 +231,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const values = parseValuesFile(valuesText, flags.values);
   // 3.
-  const { planned, skipped } = await readExternalSecrets(flags.files);
+  const { planned, skipped, warnings } = await readExternalSecrets(flags.files);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   // 4.
   const failures: RuleFailure[] = [];
   const lines: string[] = [];
   for (const es of planned) {
     const results = fetchResultsFromValues(values, listFetches(es));
-    const applied = applyRules(es, results);
+    const applied = applyRules(es, results, values.templates);
     failures.push(...applied.failures);
     const dir = join(flags.out, es.name);
     await cleanLeftovers(dir);

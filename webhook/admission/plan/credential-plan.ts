@@ -13,7 +13,7 @@
  * 5. one message for a missing pod role, naming everything that needed it.
  */
 import type { CredentialProfile, PlannedExternalSecret } from '../../../contract/injector-config-schema.ts';
-import type { AccessKeySecretMount } from '../../pod/volumes.ts';
+import type { AccessKeySecretMount, TemplateSourceMount } from '../../pod/volumes.ts';
 import type { Problem } from '../response.ts';
 import type { Resolver } from '../resolver.ts';
 import type { Settings } from '../../settings.ts';
@@ -38,6 +38,7 @@ export interface CredentialPlan {
   profiles: CredentialProfile[];
   externalSecrets: PlannedExternalSecret[];
   accessKeySecrets: AccessKeySecretMount[];
+  templateSources: TemplateSourceMount[];
   warnings: string[];
   /** Each with its stable denial reason (response.ts DenialReason). */
   problems: Problem[];
@@ -53,5 +54,5 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
     if (planned !== undefined) externalSecrets.push(planned);
   }
   denyMissingPodRole(state);
-  return { profiles: [...state.profiles.values()], externalSecrets, accessKeySecrets: state.accessKeySecrets, warnings: state.warnings, problems: state.problems };
+  return { profiles: [...state.profiles.values()], externalSecrets, accessKeySecrets: state.accessKeySecrets, templateSources: state.templateSources, warnings: state.warnings, problems: state.problems };
 }

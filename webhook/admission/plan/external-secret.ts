@@ -6,6 +6,7 @@
 import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from '../../../contract/injector-config-schema.ts';
 import type { DataProcess, ExternalSecret } from '../../../contract/crd-types.ts';
 import { DenialReason } from '../response.ts';
+import { planTemplate } from '../../../contract/template-plan.ts';
 import { planSource } from './data-source.ts';
 import { deny, type PlanState } from './plan-state.ts';
 import type { Provider } from './store-ref.ts';
@@ -21,15 +22,21 @@ export async function planExternalSecret(state: PlanState, name: string, es: Ext
   const provider: Provider = providerRaw;
   const data = Array.isArray(spec.data) ? spec.data : [];
   const dataProcess = Array.isArray(spec.dataProcess) ? spec.dataProcess : [];
-  if (data.length === 0 && dataProcess.length === 0) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has neither spec.data nor spec.dataProcess entries, so it would produce no files`); return undefined; }
+  const tpl = planTemplate(spec.target, `${label} spec`);
+  state.warnings.push(...tpl.warnings);
+  for (const p of tpl.problems) deny(state, DenialReason.INVALID_EXTERNAL_SECRET, p);
+  if (data.length === 0 && dataProcess.length === 0 && tpl.template === undefined) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has neither spec.data nor spec.dataProcess entries (nor spec.target.template), so it would produce no files`); return undefined; }
   // Sequential on purpose: profile and AccessKey volume order must not depend on lookup timing,
   // so the same pod always gets the same patch.
   const plannedData: (PlannedDataSource | undefined)[] = [];
   for (const [i, d] of data.entries()) plannedData.push(await planSource(state, d, provider, name, `${label} spec.data[${i}]`));
   const plannedProcess: (PlannedDataProcess | undefined)[] = [];
   for (const [i, dp] of dataProcess.entries()) plannedProcess.push(await planProcess(state, dp, provider, name, `${label} spec.dataProcess[${i}]`));
-  if (plannedData.some((d) => d === undefined) || plannedProcess.some((d) => d === undefined)) return undefined;
-  return { name, provider, data: plannedData as PlannedDataSource[], dataProcess: plannedProcess as PlannedDataProcess[] };
+  if (plannedData.some((d) => d === undefined) || plannedProcess.some((d) => d === undefined) || tpl.problems.length > 0) return undefined;
+  for (const src of tpl.sources) if (!state.templateSources.some((m) => m.kind === src.kind && m.name === src.name)) state.templateSources.push(src);
+  const planned: PlannedExternalSecret = { name, provider, data: plannedData as PlannedDataSource[], dataProcess: plannedProcess as PlannedDataProcess[] };
+  if (tpl.template !== undefined) planned.template = tpl.template;
+  return planned;
 }
 
 /** One `dataProcess[]` step: its extract source and its replaceRule list. */

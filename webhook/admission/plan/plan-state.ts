@@ -6,7 +6,7 @@
  */
 import type { V1ServiceAccount } from '@kubernetes/client-node';
 import type { CredentialProfile } from '../../../contract/injector-config-schema.ts';
-import type { AccessKeySecretMount } from '../../pod/volumes.ts';
+import type { AccessKeySecretMount, TemplateSourceMount } from '../../pod/volumes.ts';
 import { accessKeyMountDir } from '../../pod/volumes.ts';
 import type { DenialReason, Problem } from '../response.ts';
 import type { Resolver } from '../resolver.ts';
@@ -26,6 +26,8 @@ export interface PlanState {
   /** By profile id, in first-use order. */
   readonly profiles: Map<string, CredentialProfile>;
   readonly accessKeySecrets: AccessKeySecretMount[];
+  /** ConfigMaps/Secrets named by templateFrom, each once, in first-use order. */
+  readonly templateSources: TemplateSourceMount[];
   /** What needed the pod's own role, for the one "no role" message. */
   readonly podRoleNeededBy: string[];
   /** One pending resolution per store profile id, so each store is checked once. */
@@ -38,7 +40,7 @@ export interface PlanState {
 export function newPlanState(namespace: string, serviceAccountName: string, resolver: Resolver, settings: Settings): PlanState {
   return {
     namespace, serviceAccountName, resolver, settings,
-    problems: [], warnings: [], profiles: new Map(), accessKeySecrets: [], podRoleNeededBy: [], storeProfiles: new Map(),
+    problems: [], warnings: [], profiles: new Map(), accessKeySecrets: [], templateSources: [], podRoleNeededBy: [], storeProfiles: new Map(),
   };
 }
 
