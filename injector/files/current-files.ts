@@ -7,7 +7,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileSet } from '../refresh.ts';
 
-/** The visible files of `dir` (hidden `..data`/timestamped entries skipped); undefined when the folder does not exist or is empty. */
+/**
+ * The visible files of `dir`; undefined when the folder does not exist or is empty. Only the
+ * writer's own entries are skipped: every name starting with `..` (`..data`, `..data_tmp`,
+ * `..<timestamp>`, which secret-key.ts refuses as keys). A key with one leading dot (`.env`,
+ * `.dockerconfigjson`) is a file of the set: skipping it would make the agent forget it and
+ * delete it on a partial first refresh (issue 13, defect 4).
+ */
 export async function readCurrentFiles(dir: string): Promise<FileSet | undefined> {
   let names: string[];
   try {
@@ -18,7 +24,7 @@ export async function readCurrentFiles(dir: string): Promise<FileSet | undefined
   }
   const files = new Map<string, Uint8Array>();
   for (const name of names) {
-    if (name.startsWith('.')) continue; // `..data`, `..data_tmp`, `..<timestamp>`: the writer's internals
+    if (name.startsWith('..')) continue; // `..data`, `..data_tmp`, `..<timestamp>`: the writer's internals
     try {
       files.set(name, new Uint8Array(await readFile(join(dir, name))));
     } catch (err) {
