@@ -16,6 +16,13 @@ test('a recorded AdmissionReview is valid', () => {
   assert.equal(parseAdmissionReview(recorded).request?.uid, '705ab4f5-6393-11e8-b7cc-42010a800002');
 });
 
+/** `{kind: {kind: ... }}` nested `depth` times, built without recursion. */
+function deepObject(depth: number): Record<string, unknown> {
+  let o: Record<string, unknown> = {};
+  for (let i = 0; i < depth; i++) o = { kind: o };
+  return o;
+}
+
 test('malformed AdmissionReviews get a clear error naming the field', async (t) => {
   const cases: { name: string; body: unknown; problems: string[] }[] = [
     { name: 'not an object', body: 'hello', problems: ['AdmissionReview: expected a JSON object, got string'] },
@@ -23,18 +30,26 @@ test('malformed AdmissionReviews get a clear error naming the field', async (t) 
     { name: 'an array', body: [], problems: ['AdmissionReview: expected a JSON object, got an array'] },
     { name: 'v1beta1 review', body: { ...recorded, apiVersion: 'admission.k8s.io/v1beta1' }, problems: ['apiVersion: expected "admission.k8s.io/v1" (set admissionReviewVersions: ["v1"] in the MutatingWebhookConfiguration), got "admission.k8s.io/v1beta1"'] },
     { name: 'wrong kind', body: { ...recorded, kind: 'Pod' }, problems: ['kind: expected "AdmissionReview", got "Pod"'] },
-    { name: 'no request', body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, problems: ['request: expected an object, got undefined'] },
+    { name: 'no request', body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, problems: ['request: expected an object, got nothing'] },
     { name: 'empty uid', body: withRequest({ uid: '' }), problems: ['request.uid: expected a non-empty string, got ""'] },
-    { name: 'kind without version', body: withRequest({ kind: { group: '', kind: 'Pod' } }), problems: ['request.kind.version: expected a non-empty string, got undefined'] },
+    { name: 'kind without version', body: withRequest({ kind: { group: '', kind: 'Pod' } }), problems: ['request.kind.version: expected a non-empty string, got nothing'] },
     { name: 'resource not an object', body: withRequest({ resource: 'pods' }), problems: ['request.resource: expected an object {group, version, resource}, got "pods"'] },
     { name: 'unknown operation', body: withRequest({ operation: 'PATCH' }), problems: ['request.operation: expected one of CREATE, UPDATE, DELETE, CONNECT, got "PATCH"'] },
     { name: 'object is a string', body: withRequest({ object: 'pod' }), problems: ['request.object: expected an object or null, got "pod"'] },
     { name: 'several problems at once', body: withRequest({ uid: 7, operation: undefined, userInfo: null, dryRun: 'yes' }), problems: [
       'request.uid: expected a non-empty string, got 7',
-      'request.operation: expected one of CREATE, UPDATE, DELETE, CONNECT, got undefined',
+      'request.operation: expected one of CREATE, UPDATE, DELETE, CONNECT, got nothing',
       'request.userInfo: expected an object, got null',
       'request.dryRun: expected a boolean, got "yes"',
     ] },
+    // Issue 13, defect 8: describing the value with JSON.stringify overflowed the stack (HTTP 500).
+    { name: 'a 50,000-deep request.kind is described by its type, without recursion', body: withRequest({ kind: deepObject(50_000) }), problems: [
+      'request.kind.group: expected a string ("" for the core group), got nothing',
+      'request.kind.version: expected a non-empty string, got nothing',
+      'request.kind.kind: expected a non-empty string, got an object',
+    ] },
+    { name: 'a 1 MB namespace is quoted as a bounded excerpt with its length', body: withRequest({ namespace: 'n'.repeat(1_000_000).split('') }), problems: ['request.namespace: expected a string, got an array of 1000000 items'] },
+    { name: 'a 1 MB operation is quoted as a 253-character excerpt with its length', body: withRequest({ operation: 'x'.repeat(1_000_000) }), problems: [`request.operation: expected one of CREATE, UPDATE, DELETE, CONNECT, got "${'x'.repeat(253)}"… (1000000 characters)`] },
   ];
   for (const c of cases) {
     await t.test(c.name, () => {

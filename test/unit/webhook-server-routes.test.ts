@@ -71,6 +71,8 @@ describe('POST /mutate through app.inject()', () => {
     { name: 'a JSON array gets 400 invalid-review', payload: '[]', status: 400, error: 'invalid-review', message: /expected a JSON object/ },
     { name: 'a review without request.uid gets 400 naming request.uid', payload: JSON.stringify({ ...review('x'), request: { ...(review('x').request as object), uid: undefined } }), status: 400, error: 'invalid-review', message: /request\.uid: expected a non-empty string/ },
     { name: 'a non-JSON content type gets 415', payload: 'kind: AdmissionReview', contentType: 'application/yaml', status: 415, error: 'unsupported-media-type', message: /application\/yaml.*expected application\/json/ },
+    // Issue 13, defect 8: fastify's default text/plain parser let this through to a 400.
+    { name: 'a text/plain body, even one holding a valid review, gets 415', payload: JSON.stringify(review('uid-text')), contentType: 'text/plain', status: 415, error: 'unsupported-media-type', message: /text\/plain.*expected application\/json/ },
     { name: `a body over ${BODY_LIMIT_BYTES} bytes gets 413`, payload: Buffer.alloc(BODY_LIMIT_BYTES + 1, 0x20), status: 413, error: 'body-too-large', message: new RegExp(`exceeds ${BODY_LIMIT_BYTES} bytes`) },
   ];
   for (const tc of rejects) {
@@ -100,6 +102,20 @@ describe('POST /mutate through app.inject()', () => {
     });
   }
 
+  // Issue 13, defect 8: a 50,000-deep request.kind made the validator's message overflow the stack (HTTP 500).
+  it('answers a 50,000-deep request.kind with the AdmissionReview invalid-review error echoing the uid', async () => {
+    const body = review('uid-deep') as { request: Record<string, unknown> };
+    const res = await post(JSON.stringify(body).replace('"kind":{"group":"","version":"v1","kind":"Pod"}', `"kind":${'{"kind":'.repeat(50_000)}{}${'}'.repeat(50_000)}`));
+    assert.equal(res.statusCode, 200);
+    const reply = res.json() as ReviewReply;
+    assert.equal(reply.response.uid, 'uid-deep');
+    assert.equal(reply.response.allowed, false);
+    assert.equal(reply.response.status?.code, 400);
+    assert.equal(reply.response.status?.reason, 'invalid-review');
+    assert.match(reply.response.status?.message ?? '', /request\.kind\.kind: expected a non-empty string, got an object/);
+    assert.ok(res.body.length < 1024, `the answer is short (${res.body.length} bytes)`);
+  });
+
   it('keeps serving after every bad request above', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(res.statusCode, 200);
@@ -112,19 +128,19 @@ describe('POST /mutate through app.inject()', () => {
     assert.match((res.json() as { message: string }).message, /POST \/mutate/);
   });
 
-  it('exports admissions by result and namespace, denials by reason and the latency histogram', async () => {
+  it('exports admissions by result, denials by reason and the latency histogram', async () => {
     const res = await app.inject({ method: 'GET', url: '/metrics' });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     const text = res.body;
-    assert.match(text, /ack_secret_injector_admissions_total\{result="patched",namespace="team-a"\} 1/);
-    assert.match(text, /ack_secret_injector_admissions_total\{result="allowed",namespace="team-a"\} 1/);
-    assert.match(text, /ack_secret_injector_admissions_total\{result="denied",namespace="team-a"\} 1/);
-    assert.match(text, /ack_secret_injector_admissions_total\{result="invalid",namespace=""\} 8/);
+    assert.match(text, /ack_secret_injector_admissions_total\{result="patched"\} 1/);
+    assert.match(text, /ack_secret_injector_admissions_total\{result="allowed"\} 1/);
+    assert.match(text, /ack_secret_injector_admissions_total\{result="denied"\} 1/);
+    assert.match(text, /ack_secret_injector_admissions_total\{result="invalid"\} 10/);
     assert.match(text, /ack_secret_injector_denials_total\{reason="external-secret-not-found"\} 1/);
     assert.doesNotMatch(text, /denials_total\{reason="Forbidden"\}/, 'a core denial is counted by its own code, not as Forbidden');
     assert.match(text, /ack_secret_injector_denials_total\{reason="body-too-large"\} 1/);
-    assert.match(text, /ack_secret_injector_denials_total\{reason="invalid-review"\} 4/);
+    assert.match(text, /ack_secret_injector_denials_total\{reason="invalid-review"\} 5/);
     assert.match(text, /ack_secret_injector_admission_duration_seconds_count\{result="patched"\} 1/);
     assert.doesNotMatch(text, /nope/, 'no message text or user input in label values');
   });
@@ -139,6 +155,36 @@ describe('POST /mutate through app.inject()', () => {
     const denied = entries.find((e) => e.uid === 'uid-denied' && e.msg === 'admission reviewed');
     assert.equal(denied?.reason, 'external-secret-not-found');
     assert.ok(!sink.lines.some((l) => l.includes(SEEDED_ENV_VALUE)), 'the pod env value never reaches the log');
+  });
+});
+
+// Issue 13, defect 3: every distinct request.namespace used to become a metric series, never freed.
+describe('metric labels from bounded sets only', () => {
+  it('2,000 reviews with distinct namespaces (one of 1 MB) add no series and no request text to /metrics', async () => {
+    const metrics = createWebhookMetrics();
+    const sink = logSink();
+    const app = buildApp({ resolver: seededResolver(), settings: () => SETTINGS, logger: createLogger({ name: 't' }, sink), metrics });
+    try {
+      const send = (uid: string, namespace: string) => {
+        const r = review(uid) as { request: Record<string, unknown> };
+        return app.inject({ method: 'POST', url: '/mutate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...r, request: { ...r.request, namespace } }) });
+      };
+      await send('warm-up', 'forged-0');
+      const before = (await metrics.registry.metrics()).length;
+      const huge = `huge-${'n'.repeat(1_000_000)}`;
+      assert.equal((await send('uid-huge', huge)).statusCode, 200);
+      for (let i = 1; i < 2_000; i++) await send(`uid-${i}`, `forged-${i}`);
+      const text = await metrics.registry.metrics();
+      assert.doesNotMatch(text, /forged-|huge-/, 'no namespace is a label value');
+      assert.match(text, /admissions_total\{result="denied"\} 2001/);
+      // The counters' values grow by a few digits; no line is added.
+      assert.equal(text.split('\n').length, (await metrics.registry.metrics()).split('\n').length);
+      assert.ok(text.length < before + 200, `/metrics stays the same size (${before} → ${text.length} bytes)`);
+      const hugeLine = sink.lines.find((l) => l.includes('"uid":"uid-huge"') && l.includes('admission reviewed'));
+      assert.ok(hugeLine !== undefined && hugeLine.length < 2048, `the log line of the 1 MB namespace is clipped (${hugeLine?.length} bytes)`);
+    } finally {
+      await app.close();
+    }
   });
 });
 
@@ -162,7 +208,7 @@ describe('an admission core that throws', () => {
       assert.equal(body.response.allowed, false);
       assert.equal(body.response.status?.code, 500);
       assert.match(body.response.status?.message ?? '', /planner exploded/);
-      assert.match(await metrics.registry.metrics(), /admissions_total\{result="errored",namespace="team-a"\} 1/);
+      assert.match(await metrics.registry.metrics(), /admissions_total\{result="errored"\} 1/);
     } finally {
       await app.close();
     }

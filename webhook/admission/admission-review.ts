@@ -4,6 +4,7 @@
  * review. Field names follow k8s.io/api/admission/v1/types.go.
  */
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
+import { describeValue } from '../../common/excerpt.ts';
 
 /** The only AdmissionReview version served; v1beta1 was removed from the API server in 1.22. */
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -83,42 +84,46 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function checkGv(p: string[], v: unknown, path: string, last: 'kind' | 'resource', required: boolean): void {
   if (v === undefined && !required) return;
-  if (!isObject(v)) { p.push(`${path}: expected an object {group, version, ${last}}, got ${JSON.stringify(v)}`); return; }
-  if (typeof v.group !== 'string') p.push(`${path}.group: expected a string ("" for the core group), got ${JSON.stringify(v.group)}`);
+  if (!isObject(v)) { p.push(`${path}: expected an object {group, version, ${last}}, got ${describeValue(v)}`); return; }
+  if (typeof v.group !== 'string') p.push(`${path}.group: expected a string ("" for the core group), got ${describeValue(v.group)}`);
   for (const f of ['version', last]) {
-    if (typeof v[f] !== 'string' || v[f] === '') p.push(`${path}.${f}: expected a non-empty string, got ${JSON.stringify(v[f])}`);
+    if (typeof v[f] !== 'string' || v[f] === '') p.push(`${path}.${f}: expected a non-empty string, got ${describeValue(v[f])}`);
   }
 }
 
-/** Every problem with `body` as an AdmissionReview v1 request; empty when valid. */
+/**
+ * Every problem with `body` as an AdmissionReview v1 request; empty when valid. A wrong value is
+ * described by describeValue (bounded, not recursive), so any body the parser accepted, however
+ * deep or large, gets a short list of problems.
+ */
 export function validateAdmissionReview(body: unknown): string[] {
   const p: string[] = [];
   if (!isObject(body)) return [`AdmissionReview: expected a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`];
   if (body.apiVersion !== ADMISSION_API_VERSION) {
-    p.push(`apiVersion: expected "${ADMISSION_API_VERSION}" (set admissionReviewVersions: ["v1"] in the MutatingWebhookConfiguration), got ${JSON.stringify(body.apiVersion)}`);
+    p.push(`apiVersion: expected "${ADMISSION_API_VERSION}" (set admissionReviewVersions: ["v1"] in the MutatingWebhookConfiguration), got ${describeValue(body.apiVersion)}`);
   }
-  if (body.kind !== ADMISSION_KIND) p.push(`kind: expected "${ADMISSION_KIND}", got ${JSON.stringify(body.kind)}`);
+  if (body.kind !== ADMISSION_KIND) p.push(`kind: expected "${ADMISSION_KIND}", got ${describeValue(body.kind)}`);
   const r = body.request;
   if (!isObject(r)) {
-    p.push(`request: expected an object, got ${JSON.stringify(r)}`);
+    p.push(`request: expected an object, got ${describeValue(r)}`);
     return p;
   }
-  if (typeof r.uid !== 'string' || r.uid === '') p.push(`request.uid: expected a non-empty string, got ${JSON.stringify(r.uid)}`);
+  if (typeof r.uid !== 'string' || r.uid === '') p.push(`request.uid: expected a non-empty string, got ${describeValue(r.uid)}`);
   checkGv(p, r.kind, 'request.kind', 'kind', true);
   checkGv(p, r.resource, 'request.resource', 'resource', true);
   checkGv(p, r.requestKind, 'request.requestKind', 'kind', false);
   checkGv(p, r.requestResource, 'request.requestResource', 'resource', false);
   for (const f of ['subResource', 'requestSubResource', 'name', 'namespace']) {
-    if (r[f] !== undefined && typeof r[f] !== 'string') p.push(`request.${f}: expected a string, got ${JSON.stringify(r[f])}`);
+    if (r[f] !== undefined && typeof r[f] !== 'string') p.push(`request.${f}: expected a string, got ${describeValue(r[f])}`);
   }
   if (typeof r.operation !== 'string' || !(OPERATIONS as readonly string[]).includes(r.operation)) {
-    p.push(`request.operation: expected one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(r.operation)}`);
+    p.push(`request.operation: expected one of ${OPERATIONS.join(', ')}, got ${describeValue(r.operation)}`);
   }
-  if (!isObject(r.userInfo)) p.push(`request.userInfo: expected an object, got ${JSON.stringify(r.userInfo)}`);
+  if (!isObject(r.userInfo)) p.push(`request.userInfo: expected an object, got ${describeValue(r.userInfo)}`);
   for (const f of ['object', 'oldObject']) {
-    if (r[f] !== undefined && r[f] !== null && !isObject(r[f])) p.push(`request.${f}: expected an object or null, got ${JSON.stringify(r[f])}`);
+    if (r[f] !== undefined && r[f] !== null && !isObject(r[f])) p.push(`request.${f}: expected an object or null, got ${describeValue(r[f])}`);
   }
-  if (r.dryRun !== undefined && typeof r.dryRun !== 'boolean') p.push(`request.dryRun: expected a boolean, got ${JSON.stringify(r.dryRun)}`);
+  if (r.dryRun !== undefined && typeof r.dryRun !== 'boolean') p.push(`request.dryRun: expected a boolean, got ${describeValue(r.dryRun)}`);
   return p;
 }
 

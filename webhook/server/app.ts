@@ -11,6 +11,7 @@
 import type { Server as HttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { clip, quote } from '../../common/excerpt.ts';
 import type { Logger } from '../../common/log.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { AdmissionResult } from './metrics.ts';
@@ -99,17 +100,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Log fields that identify a review: uid, namespace, pod name (or generateName). Never the spec. */
+/**
+ * Log fields that identify a review: uid, namespace, pod name (or generateName). Never the spec.
+ * Each is clipped to EXCERPT_CHARS (the longest valid name), so a forged review cannot make one
+ * log line as large as its body.
+ */
 function reviewFields(review: AdmissionReview): Record<string, string> {
   const req = (review.request ?? {}) as unknown as Record<string, unknown>;
   const obj = isObject(req.object) ? req.object : {};
   const meta = isObject(obj.metadata) ? obj.metadata : {};
-  const fields: Record<string, string> = { uid: String(req.uid) };
+  const fields: Record<string, string> = { uid: clip(String(req.uid)) };
   const ns = typeof req.namespace === 'string' ? req.namespace : typeof meta.namespace === 'string' ? meta.namespace : undefined;
-  if (ns !== undefined) fields.namespace = ns;
+  if (ns !== undefined) fields.namespace = clip(ns);
   const name = typeof req.name === 'string' && req.name !== '' ? req.name : typeof meta.name === 'string' && meta.name !== '' ? meta.name : undefined;
-  if (name !== undefined) fields.pod = name;
-  else if (typeof meta.generateName === 'string') fields.generateName = meta.generateName;
+  if (name !== undefined) fields.pod = clip(name);
+  else if (typeof meta.generateName === 'string') fields.generateName = clip(meta.generateName);
   if (req.dryRun === true) fields.dryRun = 'true';
   return fields;
 }
@@ -172,7 +177,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   const sendInvalid = (reply: FastifyReply, status: number, code: string, message: string, uid: string | undefined): FastifyReply => {
-    metrics.admissions.inc({ result: AdmissionResult.INVALID, namespace: '' });
+    metrics.admissions.inc({ result: AdmissionResult.INVALID });
     metrics.denials.inc({ reason: code });
     if (uid !== undefined) {
       // The API server can read this: answer as an AdmissionReview that refuses the pod, so the
@@ -182,6 +187,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(status).send({ error: code, message });
   };
 
+  // fastify parses text/plain bodies into strings by default, so such a request reached the
+  // handler and got 400 invalid-review; the webhook reads JSON only, so any other media type is a
+  // 415 as documented (docs/server.md). Only fastify's application/json parser stays.
+  app.removeContentTypeParser('text/plain');
+
   // Errors fastify raises before the handler (parse, size, media type) and anything thrown
   // later: always a clear JSON answer, never a dropped connection or a crashed process.
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -189,7 +199,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       FST_ERR_CTP_INVALID_JSON_BODY: [400, ServerErrorCode.INVALID_JSON, `request body is not valid JSON: ${err.message}`],
       FST_ERR_CTP_EMPTY_JSON_BODY: [400, ServerErrorCode.EMPTY_BODY, 'request body is empty; expected an admission.k8s.io/v1 AdmissionReview'],
       FST_ERR_CTP_BODY_TOO_LARGE: [413, ServerErrorCode.BODY_TOO_LARGE, `request body exceeds ${deps.bodyLimitBytes ?? BODY_LIMIT_BYTES} bytes`],
-      FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ServerErrorCode.UNSUPPORTED_MEDIA_TYPE, `unsupported content-type ${JSON.stringify(request.headers['content-type'] ?? '')}; expected application/json`],
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ServerErrorCode.UNSUPPORTED_MEDIA_TYPE, `unsupported content-type ${quote(request.headers['content-type'] ?? '')}; expected application/json`],
     };
     const known = err.code === undefined ? undefined : byCode[err.code];
     if (err instanceof SyntaxError && known === undefined) {
@@ -228,7 +238,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // 3. Count and log one line (no pod spec, no env values, no patch content).
     const { result, reason } = classify(response);
     const seconds = (performance.now() - started) / 1000;
-    metrics.admissions.inc({ result, namespace: fields.namespace ?? '' });
+    metrics.admissions.inc({ result });
     if (reason !== undefined) metrics.denials.inc({ reason });
     metrics.latency.observe({ result }, seconds);
     const level = result === AdmissionResult.ERRORED ? 'error' : 'info';

@@ -1,9 +1,11 @@
 /**
  * The webhook's Prometheus metrics (prom-client), on a registry of their own so that every
  * `buildApp()` (and every test) gets an independent set instead of sharing prom-client's global
- * default registry. Label values are bounded on purpose: `result` and `reason` come from fixed
- * vocabularies (never message text, which would explode cardinality and could echo user input),
- * `namespace` is bounded by the cluster's namespaces, `resource` by the five cached kinds.
+ * default registry. Every label value comes from a fixed vocabulary defined in this code:
+ * `result` and `reason` (never message text), `resource` (the five cached kinds). Nothing taken
+ * from a request is ever a label: anyone who can reach the port can send a review, and each
+ * distinct value would be a series kept for the life of the process (issue 13: 20 forged reviews
+ * with huge namespaces held ~380 MB). Per-namespace detail is in the one log line per review.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -34,7 +36,7 @@ export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 /** The webhook's metric handles plus the registry `/metrics` renders. */
 export interface WebhookMetrics {
   registry: Registry;
-  admissions: Counter<'result' | 'namespace'>;
+  admissions: Counter<'result'>;
   denials: Counter<'reason'>;
   latency: Histogram<'result'>;
   cacheSynced: Gauge<'resource'>;
@@ -56,8 +58,8 @@ export function createWebhookMetrics(options: { processMetrics?: boolean } = {})
     registry,
     admissions: new Counter({
       name: `${METRIC_PREFIX}admissions_total`,
-      help: 'Admission reviews answered, by result (patched, allowed, denied, errored, invalid) and pod namespace.',
-      labelNames: ['result', 'namespace'],
+      help: 'Admission reviews answered, by result (patched, allowed, denied, errored, invalid).',
+      labelNames: ['result'],
       registers,
     }),
     denials: new Counter({
