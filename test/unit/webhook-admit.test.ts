@@ -235,6 +235,13 @@ test('the pod spec is checked against what the webhook adds', async (t) => {
   const cases = [
     { name: 'a container port equal to the health port is denied', spec: { containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 9488 }] }] }, match: /container "app" declares port 9488.*healthPort/ },
     { name: 'a pod volume with the reserved prefix is denied', spec: { volumes: [{ name: 'ack-secret-injector-files', emptyDir: {} }] }, match: /reserved for the injector's volumes/ },
+    // Issue 13, defect 5: only spec.volumes names were checked, so an app could pre-declare a mount of the injector's volumes.
+    { name: 'an app container mounting the injector\'s token volume is denied', spec: { containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'ack-secret-injector-token', mountPath: '/t' }] }] }, match: /containers "app" volumeMounts "ack-secret-injector-token": the name prefix "ack-secret-injector-" is reserved/ },
+    { name: 'an app container mounting the files volume read-write is denied', spec: { containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'ack-secret-injector-files', mountPath: '/w', readOnly: false }] }] }, match: /containers "app" volumeMounts "ack-secret-injector-files"/ },
+    { name: 'an init container mounting an AccessKey Secret volume is denied', spec: { initContainers: [{ name: 'setup', image: 'a', volumeMounts: [{ name: 'ack-secret-injector-ak-0', mountPath: '/k' }] }] }, match: /initContainers "setup" volumeMounts "ack-secret-injector-ak-0"/ },
+    { name: 'a volumeDevices entry naming an injector volume is denied', spec: { containers: [{ name: 'app', image: 'a', volumeDevices: [{ name: 'ack-secret-injector-files', devicePath: '/dev/x' }] }] }, match: /containers "app" volumeDevices "ack-secret-injector-files"/ },
+    { name: 'an ephemeral container mounting the token volume is denied', spec: { ephemeralContainers: [{ name: 'debug', image: 'a', volumeMounts: [{ name: 'ack-secret-injector-token', mountPath: '/t' }] }] }, match: /ephemeralContainers "debug" volumeMounts "ack-secret-injector-token"/ },
+    { name: 'a health port clash in an init container is denied', spec: { initContainers: [{ name: 'setup', image: 'a', ports: [{ containerPort: 9488 }] }] }, match: /container "setup" declares port 9488/ },
   ];
   for (const c of cases) {
     await t.test(c.name, async () => {
@@ -245,6 +252,51 @@ test('the pod spec is checked against what the webhook adds', async (t) => {
       assert.match(res.status?.message ?? '', c.match);
     });
   }
+});
+
+test('many conflicting containers give one problem naming ten of them and how many more', async () => {
+  const containers = Array.from({ length: 500 }, (_, i) => ({ name: `c${i}`, image: 'a', volumeMounts: [{ name: 'ack-secret-injector-token', mountPath: '/t' }] }));
+  const res = await admit(f.review(f.pod({ spec: { containers } })), f.resolver(), f.settings());
+  const message = res.status?.message ?? '';
+  assert.match(message, /: 1 problem: \(1\) containers "c0" volumeMounts/);
+  assert.match(message, /containers "c9" volumeMounts "ack-secret-injector-token"; … and 490 more: the name prefix/);
+  assert.doesNotMatch(message, /"c10"/);
+  assert.ok(message.length < 2000, `bounded message (${message.length} characters)`);
+});
+
+// Issue 13, defect 6: /var/run is a symlink to /run, so these paths alias reserved ones; and a mount
+// over the injector program's folder keeps the injector containers from ever starting.
+test('mount paths that alias reserved folders or hide the injector program are denied as invalid-annotation', async (t) => {
+  const cases = [
+    { name: 'the ServiceAccount mount under /run', path: '/run/secrets/kubernetes.io/serviceaccount', match: /"\/run\/secrets\/kubernetes.io\/serviceaccount" is the system folder \/var\/run\/secrets\/kubernetes.io\/serviceaccount/ },
+    { name: 'inside the kubelet folder under /run', path: '/run/secrets/kubernetes.io/x', match: /is inside \/var\/run\/secrets\/kubernetes.io/ },
+    { name: 'the injector folder under /run', path: '/run/secrets/ack-secret-injector/tokens', match: /is inside \/var\/run\/secrets\/ack-secret-injector, which holds the injector's own token/ },
+    { name: '/run/secrets itself', path: '/run/secrets', match: /is the system folder \/var\/run\/secrets/ },
+    { name: 'the injector bundle folder', path: '/app/dist', match: /would hide the injector's program folder \/app\/dist in the injector image/ },
+    { name: 'above the injector bundle', path: '/app', match: /would hide the injector's program folder \/app\/dist/ },
+    { name: 'inside the bundle folder (its chunks)', path: '/app/dist/chunks', match: /would hide the injector's program folder \/app\/dist/ },
+    { name: 'above the node binary', path: '/nodejs', match: /would hide the injector's program folder \/nodejs\/bin/ },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const res = await admit(f.review(f.pod({ annotations: { 'secret-injector.alibabacloud.com/mount-path': c.path } })), f.resolver(), f.settings());
+      assert.equal(res.allowed, false);
+      assert.equal(res.status?.reason, 'invalid-annotation');
+      assert.match(res.status?.message ?? '', /: 1 problem: \(1\) annotation secret-injector.alibabacloud.com\/mount-path: /);
+      assert.match(res.status?.message ?? '', c.match);
+    });
+  }
+  await t.test('an app mount at the default path spelled with /run is the same folder', async () => {
+    const res = await admit(f.review(f.pod({ spec: { containers: [{ name: 'app', image: 'a', volumeMounts: [{ name: 'x', mountPath: '/run/secrets/alibabacloud/' }] }] } })), f.resolver(), f.settings());
+    assert.equal(res.status?.reason, 'invalid-annotation');
+    assert.match(res.status?.message ?? '', /container "app" already mounts a volume at "\/run\/secrets\/alibabacloud\/", the same folder as "\/var\/run\/secrets\/alibabacloud"/);
+  });
+  await t.test('a custom injectorCommand moves the protected folder', async () => {
+    const settings = f.settings({ injectorCommand: ['/usr/local/bin/node', '/opt/injector/cli.mjs'] });
+    assert.equal((await admit(f.review(f.pod({ annotations: { 'secret-injector.alibabacloud.com/mount-path': '/app/secrets' } })), f.resolver(), settings)).allowed, true);
+    const res = await admit(f.review(f.pod({ annotations: { 'secret-injector.alibabacloud.com/mount-path': '/opt' } })), f.resolver(), settings);
+    assert.match(res.status?.message ?? '', /would hide the injector's program folder \/opt\/injector/);
+  });
 });
 
 test('a hostNetwork pod is injected with a warning about the shared health port', async () => {
