@@ -108,6 +108,11 @@ export interface InjectorConfig {
   templatesPath?: string;
   /** Agent-only: localhost port of the health/metrics endpoint (also serves the startup probe). */
   healthPort: number;
+  /**
+   * Agent-only: also serve the metrics that name cloud resources (secret_version_info: secret and
+   * parameter names, version ids) on the health port. Absent → not served (the port is on the pod IP).
+   */
+  namedMetrics?: boolean;
   /** Agent-only: tell the application after a refresh that changed files (issue: notify on change). */
   notify?: NotifyConfig;
 }
@@ -198,6 +203,7 @@ export function validateInjectorConfig(doc: unknown): string[] {
   int(p, doc, 'fileMode', 'config', 0, 0o777, true);
   int(p, doc, 'fileGid', 'config', 0, 2 ** 31 - 1, false);
   int(p, doc, 'healthPort', 'config', 0, 65535, true);
+  if (doc.namedMetrics !== undefined && typeof doc.namedMetrics !== 'boolean') p.push(`config.namedMetrics: expected a boolean, got ${JSON.stringify(doc.namedMetrics)}`);
   str(p, doc, 'kmsCaPem', 'config', false);
   str(p, doc, 'templatesPath', 'config', false);
   if (typeof doc.templatesPath === 'string' && !doc.templatesPath.startsWith('/')) p.push(`config.templatesPath: expected an absolute path, got ${JSON.stringify(doc.templatesPath)}`);

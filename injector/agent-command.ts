@@ -84,8 +84,9 @@ function parseFlags(argv: string[]): { healthAddress: string; intervalMs: number
 export async function runAgent(rt: InjectorRuntime, healthAddress: string, signal: AbortSignal, intervalMs?: number): Promise<number> {
   const { config, logger, metrics } = rt;
   // 1.
-  const health = await startHealthServer({ address: healthAddress, port: config.healthPort, registry: metrics.registry });
-  logger.info({ address: healthAddress, port: health.port }, 'health server listening');
+  const registries = config.namedMetrics === true ? [metrics.registry, metrics.inventory] : [metrics.registry];
+  const health = await startHealthServer({ address: healthAddress, port: config.healthPort, registries });
+  logger.info({ address: healthAddress, port: health.port, namedMetrics: config.namedMetrics === true }, 'health server listening');
   try {
     // 2.
     const lastGood = new Map<string, FileSet>();

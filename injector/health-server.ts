@@ -6,12 +6,20 @@
  *
  * Bind address: the kubelet sends httpGet probes to the POD IP, not to loopback
  * (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#http-probes:
- * "host: defaults to the pod IP"), so the agent listens on all addresses by default; `/metrics`
- * exposes names, codes and versions only. `--health-address 127.0.0.1` restricts it (tests do).
+ * "host: defaults to the pod IP"), so the agent listens on all addresses by default, and anyone
+ * on the pod network can read what it serves. `/metrics` therefore serves the registries it is
+ * given: results, codes and latencies always, and the inventory of cloud secret names and version
+ * ids only when the config opts in (injector/injector-metrics.ts). `--health-address 127.0.0.1`
+ * restricts the whole endpoint (tests do).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+
+/** The Prometheus text of every registry, in order (each ends with a newline). */
+async function render(registries: readonly Registry[]): Promise<string> {
+  return (await Promise.all(registries.map((r) => r.metrics()))).join('');
+}
 
 /** A running health server. */
 export interface HealthServer {
@@ -22,8 +30,9 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** Starts the server on `address:port`; resolves once it listens. */
-export async function startHealthServer(options: { address: string; port: number; registry: Registry }): Promise<HealthServer> {
+/** Starts the server on `address:port`; resolves once it listens. `/metrics` serves `registries` concatenated. */
+export async function startHealthServer(options: { address: string; port: number; registries: readonly Registry[] }): Promise<HealthServer> {
+  const contentType = options.registries[0]?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8';
   let ready = false;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -36,8 +45,8 @@ export async function startHealthServer(options: { address: string; port: number
     } else if (path === '/ready') {
       res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'waiting for the first complete write\n');
     } else if (path === '/metrics') {
-      options.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+      render(options.registries).then(
+        (text) => res.writeHead(200, { 'content-type': contentType }).end(text),
         () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
       );
     } else {

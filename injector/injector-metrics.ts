@@ -1,7 +1,14 @@
 /**
- * The injector's Prometheus metrics (prom-client) on a registry of its own, served by the health
- * endpoint. Names and label values are names, codes and version ids only; a secret value never
+ * The injector's Prometheus metrics (prom-client), on two registries of their own, served by the
+ * health endpoint. Label values are names, codes and version ids only; a secret value never
  * becomes a label (STYLE.md §11).
+ *
+ * `registry` holds the series without names of cloud resources (results, cloud error codes,
+ * providers, latencies, and the pod's own ExternalSecret names); `/metrics` always serves it.
+ * `inventory` holds `secret_version_info`, whose labels name KMS secrets, OOS parameters and their
+ * version ids: the health port listens on the pod IP (the kubelet probes it there), so anyone on
+ * the pod network could read that inventory; it is served only when the injector config's
+ * `namedMetrics` is set (webhook setting agentNamedMetrics; issue 13, defect 7).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { InjectorError } from '../common/errors.ts';
@@ -18,7 +25,10 @@ const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 4
 
 /** The metric set of one injector process. */
 export interface InjectorMetrics {
+  /** Series that name no cloud resource; always served. */
   registry: Registry;
+  /** Series that name cloud resources (`versions`); served only on opt-in. */
+  inventory: Registry;
   lastSuccess: Gauge<string>;
   failures: Counter<'code' | 'reason' | 'provider'>;
   fetchLatency: Histogram<'provider' | 'outcome'>;
@@ -35,14 +45,16 @@ export interface InjectorMetrics {
 /** Creates the metric set on a fresh registry (one per process; tests get their own). */
 export function createInjectorMetrics(): InjectorMetrics {
   const registry = new Registry();
+  const inventory = new Registry();
   const registers = [registry];
   return {
     registry,
+    inventory,
     lastSuccess: new Gauge({ name: `${PREFIX}last_success_timestamp_seconds`, help: 'Unix time of the last refresh whose every fetch succeeded and whose files were written', registers }),
     failures: new Counter({ name: `${PREFIX}fetch_failures_total`, help: 'Failed fetches after retries, by error code (E_PROVIDER/E_CREDENTIALS), cloud error code and provider', labelNames: ['code', 'reason', 'provider'], registers }),
     fetchLatency: new Histogram({ name: `${PREFIX}fetch_duration_seconds`, help: 'Time to fetch one secret or parameter, including retries', labelNames: ['provider', 'outcome'], buckets: LATENCY_BUCKETS, registers }),
     retries: new Counter({ name: `${PREFIX}fetch_retries_total`, help: 'Retried fetch attempts, by provider and cloud error code', labelNames: ['provider', 'reason'], registers }),
-    versions: new Gauge({ name: `${PREFIX}secret_version_info`, help: 'Always 1: the version currently fetched for each secret or parameter (never its value)', labelNames: ['provider', 'key', 'version_id', 'data_type'], registers }),
+    versions: new Gauge({ name: `${PREFIX}secret_version_info`, help: 'Always 1: the version currently fetched for each secret or parameter (never its value)', labelNames: ['provider', 'key', 'version_id', 'data_type'], registers: [inventory] }),
     refreshes: new Counter({ name: `${PREFIX}refreshes_total`, help: 'Refresh cycles by result: success, partial (some fetches failed) or failure', labelNames: ['result'], registers }),
     writes: new Counter({ name: `${PREFIX}writes_total`, help: 'Folder writes per ExternalSecret by result: changed, unchanged, kept (last good kept after a failure) or failed', labelNames: ['external_secret', 'result'], registers }),
     templateFailures: new Counter({ name: `${PREFIX}template_failures_total`, help: 'Refreshes in which an ExternalSecret\'s target.template failed (parse, execution or missing source; E_TEMPLATE), so its last good files were kept', labelNames: ['external_secret'], registers }),

@@ -57,6 +57,13 @@ export interface Settings {
   fileMode: number;
   /** Port of the agent's health endpoint (`/ready` backs the native sidecar's startupProbe). */
   healthPort: number;
+  /**
+   * Whether the agent's `/metrics` also serves the series that name cloud resources
+   * (`secret_injector_secret_version_info`: KMS secret and OOS parameter names, version ids). Off
+   * by default: the health port listens on the pod IP, where anyone on the pod network can read it
+   * (docs/security.md).
+   */
+  agentNamedMetrics: boolean;
 }
 
 /** The defaults, each with its reason. */
@@ -85,6 +92,9 @@ export const SETTING_DEFAULTS = {
   fileMode: 0o444,
   // An unprivileged port that common app images rarely use; admission denies pods that declare it.
   healthPort: 9488,
+  // The pod IP port serves probes to the kubelet and to anyone else on the pod network; the
+  // inventory of cloud secrets is opt-in (issue 13, defect 7; docs/security.md).
+  agentNamedMetrics: false,
 } as const;
 
 /** Bounds of a projected token's expirationSeconds: the API server's minimum (600) and the ACK RRSA cap of 12 h (alibaba-cloud-apis.md §1.3). */
@@ -96,6 +106,7 @@ const KNOWN_KEYS = new Set([
   'image', 'imagePullPolicy', 'injectorCommand', 'region', 'oidcProviderArn', 'accountId', 'clusterId',
   'defaultRefreshInterval', 'minRefreshInterval', 'stsEndpoint', 'kmsEndpoint', 'oosEndpoint', 'kmsCaPem',
   'tokenAudience', 'tokenExpirationSeconds', 'nativeSidecar', 'serverVersion', 'resources', 'fileMode', 'healthPort',
+  'agentNamedMetrics',
 ]);
 
 const REGION_RE = /^[a-z]{2,}(-[a-z0-9]+)+$/;
@@ -246,6 +257,11 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   const nativeSidecar = oneOf('nativeSidecar', NATIVE_SIDECAR_MODES, SETTING_DEFAULTS.nativeSidecar);
   const serverVersion = text('serverVersion', VERSION_RE, 'a Kubernetes version such as "v1.30.1"', false);
   const healthPort = integer('healthPort', 1024, 65535, SETTING_DEFAULTS.healthPort);
+  let agentNamedMetrics: boolean = SETTING_DEFAULTS.agentNamedMetrics;
+  if (doc.agentNamedMetrics !== undefined && doc.agentNamedMetrics !== null) {
+    if (typeof doc.agentNamedMetrics === 'boolean') agentNamedMetrics = doc.agentNamedMetrics;
+    else p.push(`settings.agentNamedMetrics: invalid value ${JSON.stringify(doc.agentNamedMetrics)}; expected true or false`);
+  }
 
   // 2. Durations, and the floor must not exceed the default.
   const defaultRefreshIntervalSeconds = duration('defaultRefreshInterval', SETTING_DEFAULTS.defaultRefreshInterval);
@@ -275,6 +291,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
     resources,
     fileMode,
     healthPort,
+    agentNamedMetrics,
     ...(accountId === undefined ? {} : { accountId }),
     ...(clusterId === undefined ? {} : { clusterId }),
     ...(stsEndpoint === undefined ? {} : { stsEndpoint }),

@@ -32,6 +32,7 @@ test('agent: rotation is picked up by the next refresh, swapped atomically, noti
   const appPort = (app.address() as AddressInfo).port;
   const cfg = w.config({ name: 'r', ns: 'team-a', refreshIntervalSeconds: 2, profiles: [w.rrsa('p', role)], notify: { http: { url: `http://127.0.0.1:${appPort}/reload` } },
     externalSecrets: [{ name: 'db', provider: 'kms', data: [], dataProcess: [{ extract: { key: 'team-a/db', profile: 'p' } }] }] });
+  cfg.namedMetrics = true; // opted in: the version inventory is served (webhook setting agentNamedMetrics)
   await mkdir(join(w.dir, 'r'), { recursive: true });
   await w.writeToken(cfg.tokenPath, 'team-a', 'app');
   const p = w.spawn('agent', cfg, ['--health-address', '127.0.0.1']);
@@ -104,7 +105,10 @@ test('agent: a long outage keeps the last good files, counts failures, stays rea
   assert.equal(await readText(join(cfg.mountPath, 'db', 'value')), 'good-value-before-outage', 'the last good file stays');
   assert.equal(await readText(join(cfg.mountPath, 'cfg', 'value')), 'parameter-before-outage', 'the healthy source is unaffected');
   assert.equal((await get(port, '/ready')).status, 200);
-  assert.match((await get(port, '/metrics')).body, /secret_injector_refreshes_total\{result="partial"\} \d+/);
+  const outageMetrics = (await get(port, '/metrics')).body;
+  assert.match(outageMetrics, /secret_injector_refreshes_total\{result="partial"\} \d+/);
+  // Issue 13, defect 7: without the opt-in, /metrics on the pod IP names no cloud secret or parameter.
+  assert.doesNotMatch(outageMetrics, /secret_version_info|team-a\/db|team-a\/cfg/);
   await w.emu.clearFaults();
   await waitFor('recovery', async () => ((await readText(join(cfg.mountPath, 'db', 'value'))) === 'rotated-during-outage' ? true : undefined), 30_000, p);
   p.child.kill('SIGTERM');

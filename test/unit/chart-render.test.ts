@@ -140,6 +140,7 @@ describe('chart render: default values (self-managed certificates)', () => {
     assert.equal(s.tokenExpirationSeconds, 3600);
     assert.equal(s.nativeSidecar, 'auto');
     assert.equal(s.fileMode, 0o444);
+    assert.equal(s.agentNamedMetrics, false, 'the agent names no cloud secret on the pod IP unless asked');
     assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
   });
 
@@ -346,12 +347,13 @@ describe('chart render: url mode, CRDs, overrides', () => {
   });
 
   it('settings overrides reach the ConfigMap and still parse', async () => {
-    const m = await renderChart(['--set', 'settings.oidcProviderArn=acs:ram::42:oidc-provider/custom', '--set', 'settings.kmsEndpoint=kms.cn-hangzhou.aliyuncs.com', '--set', 'settings.nativeSidecar=never', '--set', 'settings.image=registry.example.com/injector:v1']);
+    const m = await renderChart(['--set', 'settings.oidcProviderArn=acs:ram::42:oidc-provider/custom', '--set', 'settings.kmsEndpoint=kms.cn-hangzhou.aliyuncs.com', '--set', 'settings.nativeSidecar=never', '--set', 'settings.image=registry.example.com/injector:v1', '--set', 'settings.agentNamedMetrics=true']);
     const s = parseSettings(parseYaml((at(findOne(m, 'ConfigMap'), 'data') as Record<string, string>)['settings.yaml'] ?? ''));
     assert.equal(s.oidcProviderArn, 'acs:ram::42:oidc-provider/custom');
     assert.equal(s.kmsEndpoint, 'kms.cn-hangzhou.aliyuncs.com');
     assert.equal(s.nativeSidecar, 'never');
     assert.equal(s.image, 'registry.example.com/injector:v1');
+    assert.equal(s.agentNamedMetrics, true);
   });
 
   it('an image digest wins over the tag for the webhook and the injected image', async () => {

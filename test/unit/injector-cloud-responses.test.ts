@@ -40,7 +40,8 @@ test('version metric: one series per key, the old version removed, never a value
   const r = { provider: 'kms' as const, key: 'db', profile: 'p' };
   recordFetch(m, r, { data: 'secret-one', dataType: 'text', versionId: 'v1' }, 5);
   recordFetch(m, r, { data: 'secret-two', dataType: 'text', versionId: 'v2' }, 5);
-  const text = await m.registry.metrics();
+  const text = await m.inventory.metrics();
+  assert.doesNotMatch(await m.registry.metrics(), /secret_version_info|key="db"/, 'the always-served registry names no secret');
   assert.match(text, /secret_version_info\{provider="kms",key="db",version_id="v2",data_type="text"\} 1/);
   assert.doesNotMatch(text, /version_id="v1"/);
   assert.doesNotMatch(text, /secret-one|secret-two/);

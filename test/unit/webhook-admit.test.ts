@@ -200,6 +200,15 @@ test('injected containers, volumes and mounts have the promised shape', async (t
   });
 });
 
+test('the agent serves metrics naming cloud secrets only when settings.agentNamedMetrics opts in', async (t) => {
+  for (const [name, overrides, expected] of [['default: not served', {}, undefined], ['opted in', { agentNamedMetrics: true }, true]] as const) {
+    await t.test(name, async () => {
+      const { pod } = await mutate(f.pod(), overrides);
+      assert.equal(parseInjectorConfig(container(pod, 'ack-secret-injector-agent')?.env?.[0]?.value).namedMetrics, expected);
+    });
+  }
+});
+
 test('notify settings reach the config and the pod spec', async (t) => {
   const withUid = { containers: [{ name: 'app', image: 'a', securityContext: { runAsUser: 1000 } }] };
   await t.test('notify-signal shares the process namespace and runs the injector as the app user', async () => {

@@ -23,6 +23,7 @@ test('minimal settings get the documented defaults and are frozen', () => {
     resources: { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
     fileMode: 0o444,
     healthPort: 9488,
+    agentNamedMetrics: false,
   });
   assert.ok(Object.isFrozen(s));
   assert.ok(Object.isFrozen(s.resources.limits));
@@ -34,6 +35,7 @@ test('good settings are accepted', async (t) => {
     { name: 'oidcProviderArn derived from accountId and clusterId', doc: { image: MIN.image, region: 'cn-beijing', accountId: '1234567890123456', clusterId: 'c0123abc' }, check: (s) => assert.equal(s.oidcProviderArn, 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-c0123abc') },
     { name: 'durations in Go syntax', doc: { ...MIN, defaultRefreshInterval: '5m', minRefreshInterval: '1m' }, check: (s) => assert.deepEqual([s.defaultRefreshIntervalSeconds, s.minRefreshIntervalSeconds], [300, 60]) },
     { name: 'fileMode as an octal string', doc: { ...MIN, fileMode: '0440' }, check: (s) => assert.equal(s.fileMode, 0o440) },
+    { name: 'agentNamedMetrics opted in', doc: { ...MIN, agentNamedMetrics: true }, check: (s) => assert.equal(s.agentNamedMetrics, true) },
     { name: 'fileMode as a number', doc: { ...MIN, fileMode: 288 }, check: (s) => assert.equal(s.fileMode, 0o440) },
     { name: 'partial resources merge over the defaults', doc: { ...MIN, resources: { limits: { memory: '256Mi' } } }, check: (s) => assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '256Mi' } }) },
     { name: 'endpoints and a custom command', doc: { ...MIN, stsEndpoint: 'sts-vpc.cn-hangzhou.aliyuncs.com', kmsEndpoint: 'kms-vpc.cn-hangzhou.aliyuncs.com', oosEndpoint: 'oos-vpc.cn-hangzhou.aliyuncs.com', injectorCommand: ['ack-secret-injector'] }, check: (s) => assert.deepEqual([s.stsEndpoint, s.kmsEndpoint, s.oosEndpoint, s.injectorCommand], ['sts-vpc.cn-hangzhou.aliyuncs.com', 'kms-vpc.cn-hangzhou.aliyuncs.com', 'oos-vpc.cn-hangzhou.aliyuncs.com', ['ack-secret-injector']]) },
@@ -58,6 +60,7 @@ test('bad settings fail with E_CONFIG naming the setting, the value and what is 
     { name: 'endpoint with scheme', doc: { ...MIN, kmsEndpoint: 'https://kms.cn-hangzhou.aliyuncs.com' }, problem: /settings.kmsEndpoint: invalid value "https:\/\/kms.cn-hangzhou.aliyuncs.com"; expected a lowercase host name/ },
     { name: 'endpoint with port', doc: { ...MIN, stsEndpoint: 'sts.aliyuncs.com:443' }, problem: /settings.stsEndpoint: invalid value/ },
     { name: 'healthPort privileged', doc: { ...MIN, healthPort: 80 }, problem: /settings.healthPort: invalid value 80; expected an integer from 1024 to 65535/ },
+    { name: 'agentNamedMetrics not a boolean', doc: { ...MIN, agentNamedMetrics: 'yes' }, problem: /settings.agentNamedMetrics: invalid value "yes"; expected true or false/ },
     { name: 'fileMode not octal', doc: { ...MIN, fileMode: '0999' }, problem: /settings.fileMode: invalid value "0999"/ },
     { name: 'resources request above limit', doc: { ...MIN, resources: { requests: { cpu: '2' } } }, problem: /settings.resources.requests.cpu: 2 exceeds settings.resources.limits.cpu 200m/ },
     { name: 'resources bad quantity', doc: { ...MIN, resources: { limits: { memory: 'lots' } } }, problem: /settings.resources.limits.memory: invalid value "lots"/ },

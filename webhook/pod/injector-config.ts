@@ -43,6 +43,7 @@ export function buildInjectorConfig(input: InjectorConfigInput): InjectorConfig 
   if (options.fileGid !== undefined) config.fileGid = options.fileGid;
   if ((input.plan.templateSources ?? []).length > 0) config.templatesPath = TEMPLATES_DIR;
   if (settings.kmsCaPem !== undefined) config.kmsCaPem = settings.kmsCaPem;
+  if (settings.agentNamedMetrics) config.namedMetrics = true;
   if (options.notify !== undefined) {
     const notify: NotifyConfig = {};
     if (options.notify.http !== undefined) notify.http = { url: options.notify.http.url };
