@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalPath, injectorProgramDirs, mountPathConflict } from '../../webhook/admission/mount-paths.ts';
+import { canonicalPath, injectorProgramDirs, mountPathConflict } from '../../webhook/admission/annotations/mount-path.ts';
 import { SETTING_DEFAULTS } from '../../webhook/settings.ts';
 
 test('canonicalPath resolves segments, trailing slashes and /var/run → /run', async (t) => {

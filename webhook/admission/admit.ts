@@ -12,7 +12,6 @@ import { decideLayout } from './injection-layout.ts';
 import { encodePodInjectorConfig } from '../pod/injector-config.ts';
 import { buildMutatedPod } from '../pod/mutated-pod.ts';
 import { buildPatch } from './patch.ts';
-import { checkMountPath } from './mount-paths.ts';
 import { checkPodConflicts } from './pod-conflicts.ts';
 import type { Resolver } from './resolver.ts';
 import { allowed, denied, DenialReason, errored, patched, type Problem } from './response.ts';
@@ -52,7 +51,7 @@ function assertPodShape(pod: V1Pod): void {
 /**
  * Decides one review. Steps: 1. should we act at all (tagged skip reasons)? 2. parse the
  * annotations (a bad value falls back to its default so the later steps still run and the
- * denial lists their problems too) and check the mount path in canonical form (mount-paths.ts); 3. decide the layout (init, classic or native agent); 4. check the pod against what
+ * denial lists their problems too); 3. decide the layout (init, classic or native agent); 4. check the pod against what
  * will be added; 5. resolve ExternalSecrets and stores, check isolation, plan credentials;
  * 6. deny with every problem (the response's reason is the first problem's, so the reason
  * always names a concrete kind and the message lists the rest), or 7. build the config, the mutated pod and the patch. Anything
@@ -73,7 +72,6 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     // 2.
     const parsed = parseAnnotations(pod, settings);
     const options = parsed.options;
-    const mountPathProblems = checkMountPath(pod, options, settings);
     // 3.
     const layout = decideLayout(pod, options, settings);
     // 4.
@@ -82,7 +80,7 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     const plan = await buildCredentialPlan({ namespace, serviceAccountName: serviceAccount, externalSecretNames: options.externalSecrets, resolver, settings });
     // 6.
     const problems = [
-      ...tagged(DenialReason.INVALID_ANNOTATION, [...parsed.problems, ...mountPathProblems, ...layout.problems]),
+      ...tagged(DenialReason.INVALID_ANNOTATION, [...parsed.problems, ...layout.problems]),
       ...tagged(DenialReason.POD_CONFLICT, conflicts.problems),
       ...plan.problems,
     ];

@@ -164,8 +164,8 @@ export const ANNOTATION_TABLE: readonly AnnotationSpec[] = [
   {
     key: Annotation.mountPath, kind: 'annotation', default: `\`${DEFAULT_MOUNT_PATH}\``, accepted: MOUNT_PATH_ACCEPTED_DOC,
     meaning: 'Where the files appear in the app containers (read-only).',
-    read: (raw, draft) => {
-      const problem = mountPathProblem(raw);
+    read: (raw, draft, ctx) => {
+      const problem = mountPathProblem(raw, ctx.settings);
       if (problem !== undefined) return [problem];
       draft.mountPath = raw;
       return [];
