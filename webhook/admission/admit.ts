@@ -5,6 +5,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
+import { boundedList, clip } from '../../common/excerpt.ts';
+import { MAX_INJECTOR_CONFIG_BYTES, MAX_LISTED_PROBLEMS } from './limits.ts';
 import type { AdmissionReview, AdmissionResponse } from './admission-review.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { buildCredentialPlan } from './plan/credential-plan.ts';
@@ -20,15 +22,23 @@ import type { Settings } from '../settings.ts';
 import { shouldInject } from './should-inject.ts';
 import { buildInjectorMounts } from '../pod/volumes.ts';
 
-/** `ns/name` of a pod for messages (`ns/prefix*` for generateName pods, which have no name yet). */
+/**
+ * `ns/name` of a pod for messages (`ns/prefix*` for generateName pods, which have no name yet).
+ * Both parts clipped to 253 characters: the API server validates names only after mutating
+ * admission, so a review may carry any length.
+ */
 export function podLabel(pod: V1Pod, namespace: string): string {
   const name = pod.metadata?.name ?? (pod.metadata?.generateName === undefined ? '' : `${pod.metadata.generateName}*`);
-  return `${namespace}/${name}`;
+  return `${clip(namespace)}/${clip(String(name))}`;
 }
 
-/** The one denial text: every problem, numbered, on one line (events and kubectl show it as is). */
+/**
+ * The one denial text on one line (events and kubectl show it as is): the exact number of
+ * problems, the first MAX_LISTED_PROBLEMS numbered, then "… and N more", so the answer is bounded
+ * whatever the pod holds.
+ */
 export function denialMessage(pod: V1Pod, namespace: string, problems: readonly string[]): string {
-  const list = problems.map((p, i) => `(${i + 1}) ${p}`).join('; ');
+  const list = boundedList(problems.map((p, i) => [i + 1, p] as const), ([n, p]) => `(${n}) ${p}`, MAX_LISTED_PROBLEMS, '; ');
   return `ack-secret-injector cannot inject pod ${podLabel(pod, namespace)}: ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${list}`;
 }
 
@@ -88,6 +98,10 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     if (first !== undefined) return denied(uid, denialMessage(pod, namespace, problems.map((p) => p.message)), first.reason);
     // 7.
     const configJson = encodePodInjectorConfig({ namespace, serviceAccount, options, plan, settings });
+    const configBytes = Buffer.byteLength(configJson);
+    if (configBytes > MAX_INJECTOR_CONFIG_BYTES) {
+      return denied(uid, denialMessage(pod, namespace, [`the injector config for ${options.externalSecrets.length} ExternalSecret(s) is ${configBytes} bytes, over the limit of ${MAX_INJECTOR_CONFIG_BYTES}: it travels in one environment variable, and Linux cannot start a process with a longer one (MAX_ARG_STRLEN); split the ExternalSecrets over fewer entries or pods`]), DenialReason.INVALID_EXTERNAL_SECRET);
+    }
     const mutated = buildMutatedPod({
       pod, options, layout, settings,
       accessKeySecrets: plan.accessKeySecrets,

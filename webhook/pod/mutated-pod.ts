@@ -61,7 +61,8 @@ export function buildMutatedPod(input: MutationInput): V1Pod {
     ...(input.templateSources ?? []).map((m, i) => buildTemplateVolume(i, m)),
   ];
   // 4.
-  spec.containers = spec.containers.map((c) => (options.containers.includes(c.name)
+  const selected = new Set(options.containers); // a set: one lookup per container, linear in the pod (issue 13, defect 2)
+  spec.containers = spec.containers.map((c) => (selected.has(c.name)
     ? { ...c, volumeMounts: [...(c.volumeMounts ?? []), buildAppMount(options.mountPath)] }
     : c));
   // 5.

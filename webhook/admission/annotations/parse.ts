@@ -5,7 +5,9 @@
  * the annotation, the value and what is accepted.
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { describeValue, quote } from '../../../common/excerpt.ts';
 import type { Settings } from '../../settings.ts';
+import { MAX_ANNOTATION_CHARS } from '../limits.ts';
 import { DEFAULT_MOUNT_PATH, type ParsedAnnotations, type PodOptions } from './options.ts';
 import { ANNOTATION_TABLE, type AnnotationContext, type Draft } from './table.ts';
 
@@ -35,13 +37,38 @@ function finish(draft: Draft): PodOptions {
   };
 }
 
+/**
+ * Our annotations that can be read: strings of at most MAX_ANNOTATION_CHARS. A longer value (or,
+ * in a review that did not come from the API server, a value that is not a string) is reported
+ * with the limit named and then treated as absent, so no later step works on it (issue 13).
+ */
+function readableAnnotations(pod: V1Pod, problems: string[], refused: Set<string>): Record<string, string> {
+  const given: unknown = pod.metadata?.annotations;
+  if (given === undefined || given === null) return {};
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    problems.push(`metadata.annotations: expected a map of strings, got ${describeValue(given)}`);
+    return {};
+  }
+  const readable: Record<string, string> = {};
+  for (const entry of ANNOTATION_TABLE) {
+    if (entry.kind !== 'annotation' || !Object.hasOwn(given, entry.key)) continue;
+    const raw: unknown = (given as Record<string, unknown>)[entry.key];
+    if (typeof raw !== 'string') problems.push(`annotation ${entry.key}: expected a string value, got ${describeValue(raw)}`);
+    else if (raw.length > MAX_ANNOTATION_CHARS) problems.push(`annotation ${entry.key}: the value has ${raw.length} characters, over the limit of ${MAX_ANNOTATION_CHARS}; value starts ${quote(raw, 64)}`);
+    else { readable[entry.key] = raw; continue; }
+    refused.add(entry.key);
+  }
+  return readable;
+}
+
 /** Parses the pod's annotations against the settings; see the module comment. */
 export function parseAnnotations(pod: V1Pod, settings: Settings): ParsedAnnotations {
-  const annotations = pod.metadata?.annotations ?? {};
-  const containerNames = (pod.spec?.containers ?? []).map((c) => c.name);
-  const ctx: AnnotationContext = { pod, settings, annotations, containerNames };
-  const draft = initialDraft(pod, settings, containerNames);
   const problems: string[] = [];
+  const refused = new Set<string>();
+  const annotations = readableAnnotations(pod, problems, refused);
+  const containerNames = (pod.spec?.containers ?? []).map((c) => c.name);
+  const ctx: AnnotationContext = { pod, settings, annotations, refused, containerNames };
+  const draft = initialDraft(pod, settings, containerNames);
   for (const entry of ANNOTATION_TABLE) {
     const raw = entry.kind === 'annotation' ? annotations[entry.key] : undefined;
     if (raw !== undefined && entry.read !== undefined) problems.push(...entry.read(raw, draft, ctx));

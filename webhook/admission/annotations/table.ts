@@ -14,12 +14,16 @@ import { parseQuantity, QUANTITY_SYNTAX } from '../quantity.ts';
 import { DEFAULT_MOUNT_PATH, MODES, NOTIFY_SIGNALS, type Mode, type PodOptions } from './options.ts';
 import { checkMountPathConflicts, mountPathProblem, MOUNT_PATH_ACCEPTED_DOC } from './mount-path.ts';
 import { invalid } from './table-format.ts';
+import { boundedList, quote } from '../../../common/excerpt.ts';
+import { MAX_EXTERNAL_SECRETS } from '../limits.ts';
 
 /** What the readers see besides the value. */
 export interface AnnotationContext {
   readonly pod: V1Pod;
   readonly settings: Settings;
   readonly annotations: Readonly<Record<string, string>>;
+  /** Annotations present but refused before the table ran (over the size limit, not a string); already reported. */
+  readonly refused: ReadonlySet<string>;
   /** spec.containers names, in order. */
   readonly containerNames: readonly string[];
 }
@@ -55,27 +59,40 @@ const bool = (key: string, raw: string, set: (v: boolean) => void): string[] => 
   return [invalid(key, raw, '"true" or "false"')];
 };
 
-/** external-secrets: required, each name a valid object name, each once. */
+/**
+ * external-secrets: required, at most MAX_EXTERNAL_SECRETS names, each a valid object name, each
+ * once. One problem per kind of mistake, naming a bounded list of the names (linear in the value).
+ */
 function readExternalSecrets(raw: string, draft: Draft): string[] {
   if (raw.trim() === '') return [];
-  const problems: string[] = [];
-  for (const name of splitList(raw)) {
-    if (!K8S_NAME_RE.test(name) || name.length > 253) problems.push(invalid(Annotation.externalSecrets, raw, `comma-separated ExternalSecret names (lowercase DNS subdomain names); ${JSON.stringify(name)} is not one`));
-    else if (draft.externalSecrets.includes(name)) problems.push(invalid(Annotation.externalSecrets, raw, `each ExternalSecret named once; ${JSON.stringify(name)} is repeated`));
-    else draft.externalSecrets.push(name);
+  const names = splitList(raw);
+  if (names.length > MAX_EXTERNAL_SECRETS) {
+    return [invalid(Annotation.externalSecrets, raw, `at most ${MAX_EXTERNAL_SECRETS} comma-separated ExternalSecret names; it names ${names.length}`)];
   }
+  const seen = new Set<string>();
+  const bad: string[] = [];
+  const repeated: string[] = [];
+  for (const name of names) {
+    if (!K8S_NAME_RE.test(name) || name.length > 253) bad.push(name);
+    else if (seen.has(name)) repeated.push(name);
+    else { seen.add(name); draft.externalSecrets.push(name); }
+  }
+  const problems: string[] = [];
+  if (bad.length > 0) problems.push(invalid(Annotation.externalSecrets, raw, `comma-separated ExternalSecret names (lowercase DNS subdomain names); ${boundedList(bad, (n) => quote(n))} ${bad.length === 1 ? 'is not one' : 'are not'}`));
+  if (repeated.length > 0) problems.push(invalid(Annotation.externalSecrets, raw, `each ExternalSecret named once; ${boundedList(repeated, (n) => quote(n))} ${repeated.length === 1 ? 'is' : 'are'} repeated`));
   return problems;
 }
 
-/** containers: each must be in spec.containers; the draft keeps pod order. */
+/** containers: each must be in spec.containers; the draft keeps pod order. Linear: sets, bounded lists. */
 function readContainers(raw: string, draft: Draft, ctx: AnnotationContext): string[] {
-  const names = splitList(raw);
+  const names = new Set(splitList(raw));
   const known = ctx.containerNames;
-  const unknown = names.filter((n) => !known.includes(n));
-  if (names.some((n) => n === '') || unknown.length > 0) {
-    return [invalid(Annotation.containers, raw, `a comma-separated list of this pod's containers (${known.join(', ')})${unknown.length > 0 ? `; not in the pod: ${unknown.filter((u) => u !== '').join(', ') || '(empty name)'}` : ''}`)];
+  const knownSet = new Set(known);
+  const unknown = [...names].filter((n) => n !== '' && !knownSet.has(n));
+  if (names.has('') || unknown.length > 0) {
+    return [invalid(Annotation.containers, raw, `a comma-separated list of this pod's containers (${boundedList(known, (n) => n)})${unknown.length > 0 ? `; not in the pod: ${boundedList(unknown, (n) => n)}` : '; (empty name)'}`)];
   }
-  draft.containers = known.filter((n) => names.includes(n));
+  draft.containers = known.filter((n) => names.has(n));
   return [];
 }
 
@@ -110,12 +127,12 @@ function checkResourceOrder(draft: Draft): string[] {
 function checkNotifyTarget(draft: Draft, ctx: AnnotationContext): string[] {
   const raw = ctx.annotations[Annotation.notifyContainer];
   if (draft.signal === undefined) {
-    return raw === undefined ? [] : [`annotation ${Annotation.notifyContainer}: set to ${JSON.stringify(raw)} but ${Annotation.notifySignal} is missing; expected both or neither`];
+    return raw === undefined ? [] : [`annotation ${Annotation.notifyContainer}: set to ${quote(raw)} but ${Annotation.notifySignal} is missing; expected both or neither`];
   }
   if (draft.signal === null) return [];
   const container = raw ?? (ctx.containerNames.length === 1 ? ctx.containerNames[0] : undefined);
-  if (container === undefined) return [`annotation ${Annotation.notifyContainer}: required with ${Annotation.notifySignal} when the pod has more than one container; expected one of ${ctx.containerNames.join(', ')}`];
-  if (!ctx.containerNames.includes(container)) return [invalid(Annotation.notifyContainer, container, `one of this pod's containers (${ctx.containerNames.join(', ')})`)];
+  if (container === undefined) return [`annotation ${Annotation.notifyContainer}: required with ${Annotation.notifySignal} when the pod has more than one container; expected one of ${boundedList(ctx.containerNames, (n) => n)}`];
+  if (!ctx.containerNames.includes(container)) return [invalid(Annotation.notifyContainer, container, `one of this pod's containers (${boundedList(ctx.containerNames, (n) => n)})`)];
   draft.notify = { ...draft.notify, signal: { container, signal: draft.signal } };
   return [];
 }
@@ -128,10 +145,10 @@ export const ANNOTATION_TABLE: readonly AnnotationSpec[] = [
   },
   {
     key: Annotation.externalSecrets, kind: 'annotation', default: '**required**',
-    accepted: 'comma-separated ExternalSecret names (DNS subdomain names), each once',
+    accepted: `comma-separated ExternalSecret names (DNS subdomain names), each once, at most ${MAX_EXTERNAL_SECRETS}`,
     meaning: 'The ExternalSecrets (in the pod\'s namespace) whose keys become files `<mount-path>/<ExternalSecret name>/<key>`.',
     read: readExternalSecrets,
-    check: (_d, ctx) => ((ctx.annotations[Annotation.externalSecrets] ?? '').trim() === ''
+    check: (_d, ctx) => (!ctx.refused.has(Annotation.externalSecrets) && (ctx.annotations[Annotation.externalSecrets] ?? '').trim() === ''
       ? [`annotation ${Annotation.externalSecrets}: required; expected a comma-separated list of ExternalSecret names in the pod's namespace`] : []),
   },
   {

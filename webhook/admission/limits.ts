@@ -1,0 +1,32 @@
+/**
+ * The admission core's up-front size limits (issue 13; docs/security.md "Limits"). Each bounds
+ * the work and the answer for one kind of input, so admission stays linear in the pod and an
+ * oversize input is denied at once with the limit named, before any lookup or mutation. The HTTP
+ * body limit (4 MiB, webhook/server/app.ts BODY_LIMIT_BYTES) bounds the pod as a whole.
+ */
+
+/**
+ * Longest value of one of our annotations, in characters. The longest valid `external-secrets`
+ * is MAX_EXTERNAL_SECRETS names of 253 characters plus commas (25,399); every other annotation is
+ * far shorter. The API server caps all annotations of an object at 256 KiB together
+ * (apimachinery TotalAnnotationSizeLimitB), but only in validation, after mutating admission.
+ */
+export const MAX_ANNOTATION_CHARS = 32 * 1024;
+
+/**
+ * Most ExternalSecrets one pod may name. Each becomes a folder, a lookup and its fetches on every
+ * refresh; a hundred is far beyond any real pod, and keeps the injector config well inside
+ * MAX_INJECTOR_CONFIG_BYTES for ordinary ExternalSecrets.
+ */
+export const MAX_EXTERNAL_SECRETS = 100;
+
+/**
+ * Largest injector config, in bytes of JSON. It travels in one environment variable, and Linux
+ * refuses to exec a process with an argument or environment string over MAX_ARG_STRLEN (32 pages,
+ * 131,072 bytes, include/uapi/linux/binfmts.h) with E2BIG, so a larger config would leave the
+ * injector containers unable to start; the `SECRET_INJECTOR_CONFIG=` prefix and the NUL count too.
+ */
+export const MAX_INJECTOR_CONFIG_BYTES = 131_072 - 'SECRET_INJECTOR_CONFIG='.length - 1;
+
+/** Most problems a denial lists before "… and N more" (the count is always exact). */
+export const MAX_LISTED_PROBLEMS = 10;
