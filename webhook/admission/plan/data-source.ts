@@ -3,6 +3,7 @@
  * CRD fields checked and copied, the store reference replaced by a credential profile id, and a
  * per-entry `kmsEndpoint` checked against the SSRF rule (kms-endpoint.ts).
  */
+import { describeValue } from '../../../common/excerpt.ts';
 import type { PlannedDataSource } from '../../../contract/injector-config-schema.ts';
 import type { DataSource } from '../../../contract/crd-types.ts';
 import { KMS_ENDPOINT_SYNTAX, isAllowedKmsEndpoint } from '../kms-endpoint.ts';
@@ -41,7 +42,7 @@ function checkSourceFields(state: PlanState, source: DataSource, provider: Provi
   }
   if (source.kmsEndpoint !== undefined && source.kmsEndpoint !== '') {
     if (provider === 'oos') state.warnings.push(`${where}.kmsEndpoint is ignored for provider oos`);
-    else if (!isAllowedKmsEndpoint(source.kmsEndpoint)) bad(`${where}.kmsEndpoint: invalid value ${JSON.stringify(source.kmsEndpoint)}; expected ${KMS_ENDPOINT_SYNTAX}`, DenialReason.INVALID_KMS_ENDPOINT);
+    else if (!isAllowedKmsEndpoint(source.kmsEndpoint)) bad(`${where}.kmsEndpoint: invalid value ${describeValue(source.kmsEndpoint)}; expected ${KMS_ENDPOINT_SYNTAX}`, DenialReason.INVALID_KMS_ENDPOINT);
   }
   return ok;
 }

@@ -3,6 +3,7 @@
  * every `dataProcess[]` step (extract source, replaceRule list), or the denials that explain why
  * it cannot be planned.
  */
+import { describeValue } from '../../../common/excerpt.ts';
 import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from '../../../contract/injector-config-schema.ts';
 import type { DataProcess, ExternalSecret } from '../../../contract/crd-types.ts';
 import { DenialReason } from '../response.ts';
@@ -18,7 +19,7 @@ export async function planExternalSecret(state: PlanState, name: string, es: Ext
   const spec = es.spec;
   if (typeof spec !== 'object' || spec === null) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has no spec`); return undefined; }
   const providerRaw = spec.provider === undefined || spec.provider === '' ? 'kms' : spec.provider;
-  if (providerRaw !== 'kms' && providerRaw !== 'oos') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label} spec.provider: invalid value ${JSON.stringify(spec.provider)}; expected "kms" (default) or "oos"`); return undefined; }
+  if (providerRaw !== 'kms' && providerRaw !== 'oos') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label} spec.provider: invalid value ${describeValue(spec.provider)}; expected "kms" (default) or "oos"`); return undefined; }
   const provider: Provider = providerRaw;
   const data = Array.isArray(spec.data) ? spec.data : [];
   const dataProcess = Array.isArray(spec.dataProcess) ? spec.dataProcess : [];

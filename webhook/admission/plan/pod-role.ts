@@ -5,6 +5,7 @@
  * entry needs it, so a pod whose stores all carry their own identity needs no annotated
  * ServiceAccount.
  */
+import { boundedList, describeValue } from '../../../common/excerpt.ts';
 import type { RrsaProfile } from '../../../contract/injector-config-schema.ts';
 import { DenialReason } from '../response.ts';
 import { deny, type PlanState, type PodRole } from './plan-state.ts';
@@ -32,9 +33,9 @@ export async function resolvePodRole(state: PlanState): Promise<PodRole> {
   let role: PodRole;
   if (sa === undefined) role = { problem: `ServiceAccount ${saLabel} not found` };
   else if (arn !== undefined) {
-    role = ROLE_ARN_RE.test(arn) ? { roleArn: arn } : { problem: `ServiceAccount ${saLabel} annotation ${ROLE_ARN_ANNOTATION}: invalid value ${JSON.stringify(arn)}; expected "acs:ram::<accountId>:role/<roleName>"` };
+    role = ROLE_ARN_RE.test(arn) ? { roleArn: arn } : { problem: `ServiceAccount ${saLabel} annotation ${ROLE_ARN_ANNOTATION}: invalid value ${describeValue(arn)}; expected "acs:ram::<accountId>:role/<roleName>"` };
   } else if (roleName !== undefined) {
-    if (!ROLE_NAME_RE.test(roleName)) role = { problem: `ServiceAccount ${saLabel} annotation ${ROLE_NAME_ANNOTATION}: invalid value ${JSON.stringify(roleName)}; expected a RAM role name (1-64 letters, digits, "." or "-")` };
+    if (!ROLE_NAME_RE.test(roleName)) role = { problem: `ServiceAccount ${saLabel} annotation ${ROLE_NAME_ANNOTATION}: invalid value ${describeValue(roleName)}; expected a RAM role name (1-64 letters, digits, "." or "-")` };
     else if (state.settings.accountId === undefined) role = { problem: `ServiceAccount ${saLabel} annotation ${ROLE_NAME_ANNOTATION} needs the webhook setting accountId to build the role ARN; set accountId or use ${ROLE_ARN_ANNOTATION}` };
     else role = { roleArn: `acs:ram::${state.settings.accountId}:role/${roleName}` };
   } else {
@@ -68,6 +69,6 @@ export async function podRoleForStore(state: PlanState, id: string, make: (roleA
 export function denyMissingPodRole(state: PlanState): void {
   const role = state.podRole;
   if (state.podRoleNeededBy.length > 0 && role !== undefined && 'problem' in role) {
-    deny(state, DenialReason.NO_ROLE, `${role.problem}; the pod's role is needed by ${state.podRoleNeededBy.join(', ')} (or give the entry a SecretStore with its own ramRoleARN)`);
+    deny(state, DenialReason.NO_ROLE, `${role.problem}; the pod's role is needed by ${boundedList(state.podRoleNeededBy, (x) => x)} (or give the entry a SecretStore with its own ramRoleARN)`);
   }
 }

@@ -3,6 +3,7 @@
  * the optional cross-account `remoteRamRoleARN` chain, and the STS limits on session names and
  * durations, each checked with a message naming the field.
  */
+import { describeValue } from '../../../common/excerpt.ts';
 import type { AccessKeyProfile, RrsaProfile } from '../../../contract/injector-config-schema.ts';
 import type { ProviderAuth } from '../../../contract/crd-types.ts';
 import { parseDurationSeconds } from '../../../common/go-duration.ts';
@@ -31,7 +32,7 @@ export function rrsaProfile(state: PlanState, id: string, roleArn: string, oidcP
 /** The session name, or the default; a name STS would refuse is denied here. */
 export function sessionName(state: PlanState, v: string | undefined, where: string): string {
   if (v === undefined || v === '') return DEFAULT_SESSION_NAME;
-  if (!SESSION_NAME_RE.test(v)) deny(state, DenialReason.INVALID_SECRET_STORE, `${where}: invalid value ${JSON.stringify(v)}; expected 2-64 letters, digits or ".@-_"`);
+  if (!SESSION_NAME_RE.test(v)) deny(state, DenialReason.INVALID_SECRET_STORE, `${where}: invalid value ${describeValue(v)}; expected 2-64 letters, digits or ".@-_"`);
   return v;
 }
 
@@ -40,7 +41,7 @@ function sessionDuration(state: PlanState, v: string | undefined, where: string)
   if (v === undefined || v === '') return undefined;
   const s = /^\d+$/.test(v) ? Number(v) : parseDurationSeconds(v);
   if (s === undefined || s < DURATION_RANGE[0] || s > DURATION_RANGE[1]) {
-    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.roleSessionExpiration: invalid value ${JSON.stringify(v)}; expected seconds or a Go duration from 900s to 12h`);
+    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.roleSessionExpiration: invalid value ${describeValue(v)}; expected seconds or a Go duration from 900s to 12h`);
     return undefined;
   }
   return s;
@@ -50,7 +51,7 @@ function sessionDuration(state: PlanState, v: string | undefined, where: string)
 export function addRemoteRole(state: PlanState, profile: RrsaProfile | AccessKeyProfile, auth: ProviderAuth | undefined, where: string): void {
   const remote = auth?.remoteRamRoleARN;
   if (remote === undefined || remote === '') return;
-  if (!ROLE_ARN_RE.test(remote)) deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.remoteRamRoleARN: invalid value ${JSON.stringify(remote)}; expected "acs:ram::<accountId>:role/<roleName>"`);
+  if (!ROLE_ARN_RE.test(remote)) deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.remoteRamRoleARN: invalid value ${describeValue(remote)}; expected "acs:ram::<accountId>:role/<roleName>"`);
   profile.remoteRoleArn = remote;
   profile.remoteRoleSessionName = sessionName(state, auth?.remoteRamRoleSessionName, `${where}.remoteRamRoleSessionName`);
 }
@@ -59,6 +60,6 @@ export function addRemoteRole(state: PlanState, profile: RrsaProfile | AccessKey
 export function oidcProviderArn(state: PlanState, auth: ProviderAuth, where: string): string {
   const v = auth.oidcProviderARN;
   if (v === undefined || v === '') return state.settings.oidcProviderArn;
-  if (!OIDC_PROVIDER_ARN_RE.test(v)) deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.oidcProviderARN: invalid value ${JSON.stringify(v)}; expected "acs:ram::<accountId>:oidc-provider/<name>"`);
+  if (!OIDC_PROVIDER_ARN_RE.test(v)) deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.oidcProviderARN: invalid value ${describeValue(v)}; expected "acs:ram::<accountId>:oidc-provider/<name>"`);
   return v;
 }

@@ -6,6 +6,7 @@
  * AccessKey pair is complete; else the AccessKey pair, whose Secrets must be in the pod's
  * namespace. The result is a profile id in the plan state, or undefined after a denial.
  */
+import { boundedList, describeValue } from '../../../common/excerpt.ts';
 import type { AccessKeyProfile } from '../../../contract/injector-config-schema.ts';
 import type { ProviderAuth } from '../../../contract/crd-types.ts';
 import { checkSecretKeyRef, checkServiceAccountRef } from '../isolation.ts';
@@ -38,7 +39,7 @@ async function serviceAccountRefProfile(state: PlanState, id: string, auth: Prov
   if (p !== undefined) { state.problems.push(p); return undefined; }
   const audiences = ref.audiences ?? [];
   if (audiences.length > 0 && !audiences.includes(state.settings.tokenAudience)) {
-    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.serviceAccountRef.audiences: ${JSON.stringify(audiences)} does not include the webhook's token audience ${JSON.stringify(state.settings.tokenAudience)}`);
+    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.serviceAccountRef.audiences: [${boundedList(audiences, (a) => describeValue(a), 10, ",")}] does not include the webhook's token audience ${describeValue(state.settings.tokenAudience)}`);
     return undefined;
   }
   return podRoleForStore(state, id, (roleArn) => rrsaProfile(state, id, roleArn, oidcProviderArn(state, auth, where), auth, where), neededBy);
@@ -54,7 +55,7 @@ async function storeRoleOrAccessKeyProfile(state: PlanState, id: string, auth: P
   }
   const ram = auth.ramRoleARN;
   if (ram !== undefined && ram !== '' && !ROLE_ARN_RE.test(ram)) {
-    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.ramRoleARN: invalid value ${JSON.stringify(ram)}; expected "acs:ram::<accountId>:role/<roleName>"`);
+    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.ramRoleARN: invalid value ${describeValue(ram)}; expected "acs:ram::<accountId>:role/<roleName>"`);
     return undefined;
   }
   // RRSA with the store's role (ack-secret-manager prefers it when the OIDC ARN is explicit or no AK pair is complete).

@@ -4,6 +4,7 @@
  * conditions, and hands the provider's auth section to store-identity.ts. No reference means the
  * pod's own ServiceAccount role.
  */
+import { describeValue } from '../../../common/excerpt.ts';
 import type { ClusterSecretStore, DataSource, ProviderAuth, SecretStore } from '../../../contract/crd-types.ts';
 import { checkStoreRefNamespace, clusterStoreAdmits } from '../isolation.ts';
 import { DenialReason } from '../response.ts';
@@ -19,10 +20,10 @@ type StoreKind = 'SecretStore' | 'ClusterSecretStore';
 export async function planStoreRef(state: PlanState, source: DataSource, provider: Provider, esName: string, where: string): Promise<string | undefined> {
   const ref = source.secretStoreRef;
   if (ref === undefined || ref === null) return usePodProfile(state, where);
-  if (typeof ref.name !== 'string' || ref.name === '') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.name: expected a store name, got ${JSON.stringify(ref.name)}`); return undefined; }
+  if (typeof ref.name !== 'string' || ref.name === '') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.name: expected a store name, got ${describeValue(ref.name)}`); return undefined; }
   const kind = ref.kind ?? 'SecretStore';
   if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') {
-    deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.kind: invalid value ${JSON.stringify(kind)}; expected "SecretStore" or "ClusterSecretStore"`);
+    deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.kind: invalid value ${describeValue(kind)}; expected "SecretStore" or "ClusterSecretStore"`);
     return undefined;
   }
   const nsProblem = checkStoreRefNamespace(ref, state.namespace, where);
