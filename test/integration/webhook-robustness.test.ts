@@ -29,6 +29,8 @@ const DOCUMENTED_4XX: Readonly<Record<number, readonly string[]>> = {
   413: ['body-too-large'],
   415: ['unsupported-media-type'],
 };
+/** Longest refusal message: ten problems of bounded excerpts (webhook/admission/limits.ts MAX_LISTED_PROBLEMS, common/excerpt.ts). */
+const MAX_MESSAGE_CHARS = 8192;
 /** Heap (used + external) the run may keep over its baseline after a full GC: a few MiB of JIT code and fastify's pools, never the inputs (85 MB in all). */
 const HEAP_SLACK_BYTES = 16 * 1024 * 1024;
 
@@ -74,6 +76,10 @@ function problemWith(req: HostileRequest, answer: Answer): string | undefined {
     if (response.allowed === false) {
       const status = response.status as { code?: unknown; message?: unknown } | undefined;
       if (typeof status?.code !== 'number' || typeof status.message !== 'string') return 'a refusal without status.code and status.message';
+      if (status.message.length > MAX_MESSAGE_CHARS) return `a refusal message of ${status.message.length} characters (bounded excerpts and lists keep it under ${MAX_MESSAGE_CHARS})`;
+      // An internal error may only be the core's own refusal of a pod of the wrong shape, never a
+      // JavaScript error escaping from a step that trusted the input.
+      if (status.code === 500 && !status.message.includes('E_INPUT: request.object is not a valid Pod: ')) return `an internal error: ${status.message.slice(0, 300)}`;
     }
     return undefined;
   }
@@ -104,6 +110,7 @@ test(`${TOTAL} seeded hostile reviews: documented answers only, a good review st
   let baseline = 0;
   const kinds = new Map<string, number>();
   const slowest = new Map<string, number>();
+  const errored = new Map<string, number>();
   for (let i = 0; i < TOTAL; i++) {
     if (i === 500) {
       // Baseline once the code paths are warm (JIT code, fastify's and prom-client's first allocations).
@@ -119,6 +126,8 @@ test(`${TOTAL} seeded hostile reviews: documented answers only, a good review st
     if (ms > (slowest.get(req.kind) ?? 0)) slowest.set(req.kind, ms);
     const problem = problemWith(req, answer);
     if (problem !== undefined) assert.fail(`seed ${seed}, request ${i} (${req.kind}, ${req.body.length} bytes): ${problem}`);
+    const status = answer.status === 200 ? (JSON.parse(answer.body) as { response: { status?: { code?: number; message?: string } } }).response.status : undefined;
+    if (status?.code === 500) errored.set(`${req.kind}: ${status.message?.slice(0, 160)}`, (errored.get(`${req.kind}: ${status.message?.slice(0, 160)}`) ?? 0) + 1);
     if (i % GOOD_EVERY === GOOD_EVERY - 1) await good();
   }
   gc();
@@ -126,6 +135,7 @@ test(`${TOTAL} seeded hostile reviews: documented answers only, a good review st
   const grown = m.heapUsed + m.external - baseline;
   t.diagnostic(`kinds: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   t.diagnostic(`slowest answer per kind (ms): ${[...slowest].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`);
+  t.diagnostic(`errored answers: ${[...errored].map(([k, n]) => `${n}× ${k}`).join(' | ')}`);
   t.diagnostic(`heap+external after the run: ${Math.round(grown / 1024)} KiB over the baseline`);
   assert.ok(grown < HEAP_SLACK_BYTES, `heap+external grew by ${Math.round(grown / 1048576)} MiB over the baseline (seed ${seed})`);
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);

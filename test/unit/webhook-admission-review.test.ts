@@ -49,6 +49,7 @@ test('malformed AdmissionReviews get a clear error naming the field', async (t) 
       'request.kind.kind: expected a non-empty string, got an object',
     ] },
     { name: 'a 1 MB namespace is quoted as a bounded excerpt with its length', body: withRequest({ namespace: 'n'.repeat(1_000_000).split('') }), problems: ['request.namespace: expected a string, got an array of 1000000 items'] },
+    { name: 'a namespace that is no namespace name (1 MB) is refused with an excerpt', body: withRequest({ namespace: `Ns-${'n'.repeat(1_000_000)}` }), problems: [`request.namespace: expected a namespace name (a DNS-1123 label of at most 63 characters), got "Ns-${'n'.repeat(250)}"… (1000003 characters)`] },
     { name: 'a 1 MB operation is quoted as a 253-character excerpt with its length', body: withRequest({ operation: 'x'.repeat(1_000_000) }), problems: [`request.operation: expected one of CREATE, UPDATE, DELETE, CONNECT, got "${'x'.repeat(253)}"… (1000000 characters)`] },
   ];
   for (const c of cases) {

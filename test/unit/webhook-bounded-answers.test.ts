@@ -129,3 +129,31 @@ test('a pod whose every container gets the mount is patched with one mount per c
   const ops = f.patchOf(res);
   assert.equal(ops.filter((o) => /^\/spec\/containers\/\d+\/volumeMounts$/.test(o.path)).length, 2000);
 });
+
+test('a forged pod of the wrong shape gets E_INPUT naming the field, never a TypeError', async (t) => {
+  const base = f.pod();
+  const cases: Array<{ name: string; spec: unknown; match: RegExp }> = [
+    { name: 'containers is an object', spec: { containers: {} }, match: /spec.containers: expected a list, got an object/ },
+    { name: 'a null container', spec: { containers: [null] }, match: /spec.containers\[0\]: expected an object, got null/ },
+    { name: 'a container name that is a number', spec: { containers: [{ name: 7 }] }, match: /spec.containers\[0\].name: expected a string, got 7/ },
+    { name: 'volumeMounts is a string', spec: { containers: [{ name: 'a', volumeMounts: 'x' }] }, match: /spec.containers\[0\].volumeMounts: expected a list, got "x"/ },
+    { name: 'a volume without a name', spec: { containers: [{ name: 'a' }], volumes: [{}] }, match: /spec.volumes\[0\].name: expected a string, got nothing/ },
+    { name: 'runAsUser is a string', spec: { containers: [{ name: 'a' }], securityContext: { runAsUser: '1000' } }, match: /spec.securityContext.runAsUser: expected a number, got "1000"/ },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const res = await admit(f.review({ ...base, spec: c.spec }), f.resolver(), f.settings());
+      assert.equal(res.allowed, false);
+      assert.match(res.status?.message ?? '', /E_INPUT: request.object is not a valid Pod: /);
+      assert.match(res.status?.message ?? '', c.match);
+    });
+  }
+  await t.test('a 1 MB metadata.namespace (request.namespace empty) is refused with an excerpt', async () => {
+    const res = await admit(f.review({ ...base, metadata: { ...base.metadata, namespace: 'n'.repeat(1_000_000) } }, { namespace: '' }), f.resolver(), f.settings());
+    assert.match(res.status?.message ?? '', /E_INPUT: request.object is not a valid Pod: namespace "n{253}"… \(1000000 characters\) is not a namespace name$/);
+  });
+  await t.test('a 1 MB serviceAccountName is refused with an excerpt', async () => {
+    const res = await admit(f.review({ ...base, spec: { ...base.spec, serviceAccountName: 's'.repeat(1_000_000) } }), f.resolver(), f.settings());
+    assert.match(res.status?.message ?? '', /spec.serviceAccountName "s{253}"… \(1000000 characters\) is not a ServiceAccount name$/);
+  });
+});

@@ -78,6 +78,13 @@ export interface AdmissionReview {
   response?: AdmissionResponse;
 }
 
+/**
+ * A namespace name: a DNS-1123 label (apimachinery ValidateNamespaceName). The API server only
+ * sends existing namespaces; anything else is a forged review, refused before its namespace can
+ * reach a message or a lookup.
+ */
+export const NAMESPACE_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -115,6 +122,9 @@ export function validateAdmissionReview(body: unknown): string[] {
   checkGv(p, r.requestResource, 'request.requestResource', 'resource', false);
   for (const f of ['subResource', 'requestSubResource', 'name', 'namespace']) {
     if (r[f] !== undefined && typeof r[f] !== 'string') p.push(`request.${f}: expected a string, got ${describeValue(r[f])}`);
+  }
+  if (typeof r.namespace === 'string' && r.namespace !== '' && !NAMESPACE_RE.test(r.namespace)) {
+    p.push(`request.namespace: expected a namespace name (a DNS-1123 label of at most 63 characters), got ${describeValue(r.namespace)}`);
   }
   if (typeof r.operation !== 'string' || !(OPERATIONS as readonly string[]).includes(r.operation)) {
     p.push(`request.operation: expected one of ${OPERATIONS.join(', ')}, got ${describeValue(r.operation)}`);

@@ -5,9 +5,9 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
-import { boundedList, clip } from '../../common/excerpt.ts';
+import { boundedList, clip, quote } from '../../common/excerpt.ts';
 import { MAX_INJECTOR_CONFIG_BYTES, MAX_LISTED_PROBLEMS } from './limits.ts';
-import type { AdmissionReview, AdmissionResponse } from './admission-review.ts';
+import { NAMESPACE_RE, type AdmissionReview, type AdmissionResponse } from './admission-review.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { buildCredentialPlan } from './plan/credential-plan.ts';
 import { decideLayout } from './injection-layout.ts';
@@ -15,6 +15,7 @@ import { encodePodInjectorConfig } from '../pod/injector-config.ts';
 import { buildMutatedPod } from '../pod/mutated-pod.ts';
 import { buildPatch } from './patch.ts';
 import { checkPodConflicts } from './pod-conflicts.ts';
+import { podShapeProblem } from './pod-shape.ts';
 import type { Resolver } from './resolver.ts';
 import { allowed, denied, DenialReason, errored, patched, type Problem } from './response.ts';
 import { buildSecurityContext, INJECTOR_GID } from '../pod/security-context.ts';
@@ -51,11 +52,13 @@ function tagged(reason: DenialReason, messages: readonly string[]): Problem[] {
   return messages.map((message) => ({ reason, message }));
 }
 
+/** Throws E_INPUT naming the first field of the pod that does not have the shape admission reads (pod-shape.ts). */
+/** A ServiceAccount name: a DNS-1123 subdomain (apimachinery ValidateServiceAccountName), checked with the length apart. */
+const SERVICE_ACCOUNT_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
 function assertPodShape(pod: V1Pod): void {
-  const containers = (pod as { spec?: { containers?: unknown } }).spec?.containers;
-  if (!Array.isArray(containers) || containers.length === 0 || !containers.every((c) => typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string')) {
-    throw new InjectorError(ErrorCode.INPUT, 'request.object is not a valid Pod: spec.containers must be a non-empty list of named containers');
-  }
+  const problem = podShapeProblem(pod);
+  if (problem !== undefined) throw new InjectorError(ErrorCode.INPUT, `request.object is not a valid Pod: ${problem}`);
 }
 
 /**
@@ -79,6 +82,10 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     assertPodShape(pod);
     const namespace = request.namespace || pod.metadata?.namespace || 'default';
     const serviceAccount = pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default';
+    // The API server sends only existing namespaces and ServiceAccounts (the ServiceAccount
+    // admission plugin runs before webhooks); a forged name never reaches a lookup or a message.
+    if (!NAMESPACE_RE.test(namespace)) throw new InjectorError(ErrorCode.INPUT, `request.object is not a valid Pod: namespace ${quote(namespace)} is not a namespace name`);
+    if (!SERVICE_ACCOUNT_RE.test(serviceAccount) || serviceAccount.length > 253) throw new InjectorError(ErrorCode.INPUT, `request.object is not a valid Pod: spec.serviceAccountName ${quote(serviceAccount)} is not a ServiceAccount name`);
     // 2.
     const parsed = parseAnnotations(pod, settings);
     const options = parsed.options;

@@ -34,7 +34,10 @@ export function shouldInject(request: AdmissionRequest): ShouldInject {
   if (pod.metadata?.labels?.[INJECT_LABEL] !== 'true') return { inject: false, reason: 'not-opted-in' };
   if (pod.metadata?.annotations?.[Annotation.status] === STATUS_INJECTED) return { inject: false, reason: 'already-injected' };
   const ours = new Set([INIT_CONTAINER_NAME, AGENT_CONTAINER_NAME]);
-  const names = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
-  if (names.some((n) => ours.has(n))) return { inject: false, reason: 'already-injected' };
+  // Read defensively: the pod's shape is checked after this (admit.ts), and a forged review may hold anything here.
+  const lists: unknown[] = [pod.spec?.initContainers, pod.spec?.containers];
+  if (lists.some((l) => Array.isArray(l) && l.some((c: unknown) => typeof c === 'object' && c !== null && ours.has((c as { name?: unknown }).name as string)))) {
+    return { inject: false, reason: 'already-injected' };
+  }
   return { inject: true, pod };
 }
