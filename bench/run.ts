@@ -7,7 +7,8 @@
  * wrong); whatever did run is still written.
  *
  * Flags: --quick (shorter loads and fewer cycles, for trying the harness; not for results),
- *        --only webhook|init|agent (repeatable), --out FILE (default bench/results.json).
+ *        --only webhook|init|agent|scaling (repeatable), --out FILE (default bench/results.json).
+ * `scaling` (issue 13, bench/admission-scaling.ts) grows each admission dimension 10× and 100×.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,8 +23,9 @@ import { runInitBenchmark, type InitResults } from './injector-init.ts';
 import { currentLoadAverage, describeMachine } from './machine.ts';
 import { judgeTargets } from './targets.ts';
 import { runWebhookBenchmark, type WebhookResults } from './webhook-load.ts';
+import { runScalingBenchmark, type ScalingResults } from './admission-scaling.ts';
 
-const BENCHMARKS = ['webhook', 'init', 'agent'] as const;
+const BENCHMARKS = ['webhook', 'init', 'agent', 'scaling'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 /**
@@ -32,8 +34,8 @@ type BenchmarkName = (typeof BENCHMARKS)[number];
  * the 1000 cycles near one minute. Quick: the same code paths, a fraction of the time.
  */
 const SIZES = {
-  full: { warmupMs: 2000, durationMs: 10_000, initRuns: 11, refreshes: 1000, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20 },
-  quick: { warmupMs: 500, durationMs: 2000, initRuns: 3, refreshes: 200, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20 },
+  full: { warmupMs: 2000, durationMs: 10_000, initRuns: 11, refreshes: 1000, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, scalingRuns: 11 },
+  quick: { warmupMs: 500, durationMs: 2000, initRuns: 3, refreshes: 200, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, scalingRuns: 3 },
 } as const;
 
 function log(line: string): void {
@@ -76,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
   let init: InitResults | undefined;
   let agent: AgentResults | undefined;
   let agentTemplates: AgentResults | undefined;
+  let scaling: ScalingResults | undefined;
   const attempt = async (name: BenchmarkName, fn: () => Promise<void>, key: string = name): Promise<void> => {
     if (!selected.has(name)) return;
     try {
@@ -96,11 +99,12 @@ async function main(argv: string[]): Promise<number> {
     });
     // The same run with target.template on two ExternalSecrets: the per-pod cost of templates.
     await attempt('agent', async () => { agentTemplates = await runAgentBenchmark({ ...agentOptions, templates: true }); }, 'agentTemplates');
+    await attempt('scaling', async () => { scaling = await runScalingBenchmark({ runs: size.scalingRuns, log }); });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
   // 5.
-  const targets = judgeTargets({ ...(webhook === undefined ? {} : { webhook }), ...(init === undefined ? {} : { init }), ...(agent === undefined ? {} : { agent }) });
+  const targets = judgeTargets({ ...(webhook === undefined ? {} : { webhook }), ...(init === undefined ? {} : { init }), ...(agent === undefined ? {} : { agent }), ...(scaling === undefined ? {} : { scaling }) });
   // 6.
   const results = {
     machine: { ...machine, loadAverageAtEnd: currentLoadAverage() },
@@ -109,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     ...(init === undefined ? {} : { injector: init.injector, baseline: init.baseline, initToNodeStartRatio: init.initToNodeStartRatio }),
     ...(agent === undefined ? {} : { agent }),
     ...(agentTemplates === undefined ? {} : { agentTemplates }),
+    ...(scaling === undefined ? {} : { scaling }),
     targets,
     ...(Object.keys(errors).length === 0 ? {} : { errors }),
   };

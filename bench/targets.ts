@@ -5,6 +5,7 @@
 import type { AgentResults } from './agent-memory.ts';
 import type { InitResults } from './injector-init.ts';
 import type { WebhookResults } from './webhook-load.ts';
+import { LARGEST_POD_TARGET_MS, LINEAR_STEP_BOUND, type ScalingResults } from './admission-scaling.ts';
 
 /** One target's verdict. */
 export interface TargetVerdict {
@@ -15,8 +16,15 @@ export interface TargetVerdict {
 }
 
 /** Verdicts for whichever benchmarks ran. */
-export function judgeTargets(r: { webhook?: WebhookResults; init?: InitResults; agent?: AgentResults }): Record<string, TargetVerdict> {
+export function judgeTargets(r: { webhook?: WebhookResults; init?: InitResults; agent?: AgentResults; scaling?: ScalingResults }): Record<string, TargetVerdict> {
   const out: Record<string, TargetVerdict> = {};
+  if (r.scaling !== undefined) {
+    // Issue 13: each dimension linear (the 10× → 100× step near 10, not 100), the largest pod under 100 ms.
+    const worstStep = Math.max(...r.scaling.dimensions.map((d) => Math.max(d.timeStep, d.bytesStep)));
+    out.admissionLinear = { target: `every dimension's 10× → 100× step ≤ ${LINEAR_STEP_BOUND} in time and response size`, measured: worstStep, bound: LINEAR_STEP_BOUND, met: worstStep <= LINEAR_STEP_BOUND };
+    const slowest = Math.max(...r.scaling.largestPods.map((p) => p.medianMs));
+    out.largestPod = { target: `largest pod the API server accepts admitted in < ${LARGEST_POD_TARGET_MS} ms`, measured: slowest, bound: LARGEST_POD_TARGET_MS, met: slowest < LARGEST_POD_TARGET_MS };
+  }
   if (r.webhook !== undefined) {
     out.webhookThroughput = { target: 'admissionsPerSec ≥ 0.5 × bareAdmissionsPerSec', measured: r.webhook.ratioToBare, bound: 0.5, met: r.webhook.ratioToBare >= 0.5 };
     out.webhookP99 = { target: 'p99Ms ≤ 10', measured: r.webhook.p99Ms, bound: 10, met: r.webhook.p99Ms <= 10 };

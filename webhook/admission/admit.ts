@@ -5,8 +5,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
-import { boundedList, clip, quote } from '../../common/excerpt.ts';
-import { MAX_INJECTOR_CONFIG_BYTES, MAX_LISTED_PROBLEMS } from './limits.ts';
+import { boundedList, clip, describeValue } from '../../common/excerpt.ts';
+import { MAX_INJECTOR_CONFIG_BYTES, MAX_LISTED_PROBLEMS, MAX_POD_CONTAINERS, MAX_POD_VOLUMES } from './limits.ts';
 import { NAMESPACE_RE, type AdmissionReview, type AdmissionResponse } from './admission-review.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { buildCredentialPlan } from './plan/credential-plan.ts';
@@ -52,6 +52,20 @@ function tagged(reason: DenialReason, messages: readonly string[]): Problem[] {
   return messages.map((message) => ({ reason, message }));
 }
 
+/**
+ * Why the pod is over a size limit (limits.ts), from the lists' lengths alone (O(1)), or
+ * undefined. Runs before anything walks the pod, so an oversize pod costs its JSON parse and no more.
+ */
+function podSizeProblem(pod: V1Pod): string | undefined {
+  const spec = (pod as { spec?: unknown }).spec as Record<string, unknown> | undefined;
+  const length = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+  const containers = length(spec?.containers) + length(spec?.initContainers) + length(spec?.ephemeralContainers);
+  if (containers > MAX_POD_CONTAINERS) return `the pod has ${containers} containers (init, app and ephemeral), over the limit of ${MAX_POD_CONTAINERS} for injected pods`;
+  const volumes = length(spec?.volumes);
+  if (volumes > MAX_POD_VOLUMES) return `the pod has ${volumes} volumes, over the limit of ${MAX_POD_VOLUMES} for injected pods`;
+  return undefined;
+}
+
 /** Throws E_INPUT naming the first field of the pod that does not have the shape admission reads (pod-shape.ts). */
 /** A ServiceAccount name: a DNS-1123 subdomain (apimachinery ValidateServiceAccountName), checked with the length apart. */
 const SERVICE_ACCOUNT_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -62,7 +76,10 @@ function assertPodShape(pod: V1Pod): void {
 }
 
 /**
- * Decides one review. Steps: 1. should we act at all (tagged skip reasons)? 2. parse the
+ * Decides one review. Steps: 1. should we act at all (tagged skip reasons)? Then the input's
+ * limits: a real namespace and ServiceAccount name, the pod's size (limits.ts, from list lengths
+ * only), and the shape of the fields read (pod-shape.ts), so no later step meets a surprise.
+ * 2. parse the
  * annotations (a bad value falls back to its default so the later steps still run and the
  * denial lists their problems too); 3. decide the layout (init, classic or native agent); 4. check the pod against what
  * will be added; 5. resolve ExternalSecrets and stores, check isolation, plan credentials;
@@ -79,13 +96,15 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     const decision = shouldInject(request);
     if (!decision.inject) return allowed(uid);
     const pod = decision.pod;
-    assertPodShape(pod);
     const namespace = request.namespace || pod.metadata?.namespace || 'default';
     const serviceAccount = pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default';
     // The API server sends only existing namespaces and ServiceAccounts (the ServiceAccount
     // admission plugin runs before webhooks); a forged name never reaches a lookup or a message.
-    if (!NAMESPACE_RE.test(namespace)) throw new InjectorError(ErrorCode.INPUT, `request.object is not a valid Pod: namespace ${quote(namespace)} is not a namespace name`);
-    if (!SERVICE_ACCOUNT_RE.test(serviceAccount) || serviceAccount.length > 253) throw new InjectorError(ErrorCode.INPUT, `request.object is not a valid Pod: spec.serviceAccountName ${quote(serviceAccount)} is not a ServiceAccount name`);
+    if (typeof namespace !== 'string' || !NAMESPACE_RE.test(namespace)) throw new InjectorError(ErrorCode.INPUT, `request.object is not a valid Pod: namespace ${describeValue(namespace)} is not a namespace name`);
+    if (typeof serviceAccount !== 'string' || !SERVICE_ACCOUNT_RE.test(serviceAccount) || serviceAccount.length > 253) throw new InjectorError(ErrorCode.INPUT, `request.object is not a valid Pod: spec.serviceAccountName ${describeValue(serviceAccount)} is not a ServiceAccount name`);
+    const tooLarge = podSizeProblem(pod);
+    if (tooLarge !== undefined) return denied(uid, denialMessage(pod, namespace, [tooLarge]), DenialReason.POD_TOO_LARGE);
+    assertPodShape(pod);
     // 2.
     const parsed = parseAnnotations(pod, settings);
     const options = parsed.options;

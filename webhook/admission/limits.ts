@@ -28,5 +28,16 @@ export const MAX_EXTERNAL_SECRETS = 100;
  */
 export const MAX_INJECTOR_CONFIG_BYTES = 131_072 - 'SECRET_INJECTOR_CONFIG='.length - 1;
 
+/**
+ * Most containers (init, app and ephemeral together) and most volumes of a pod the webhook
+ * injects. Kubernetes sets no such limit, but a pod near either is not a real workload: the
+ * largest body the API server accepts (3 MiB) holds about 54,000 bare containers or 95,000
+ * volumes, whose patch alone (one mount per container) would be 12 MB. Denying such a pod up
+ * front, from the lists' lengths, keeps every admission of an accepted body under 100 ms
+ * (docs/benchmarks.md, "Admission scaling"); below the limits the work is linear.
+ */
+export const MAX_POD_CONTAINERS = 1000;
+export const MAX_POD_VOLUMES = 1000;
+
 /** Most problems a denial lists before "… and N more" (the count is always exact). */
 export const MAX_LISTED_PROBLEMS = 10;

@@ -24,6 +24,8 @@ export const DenialReason = {
   INVALID_ANNOTATION: 'invalid-annotation',
   /** The pod spec clashes with what would be injected (volume names, the health port, notify-signal needs). */
   POD_CONFLICT: 'pod-conflict',
+  /** The pod has more containers or volumes than admission handles (webhook/admission/limits.ts), denied before any other check. */
+  POD_TOO_LARGE: 'pod-too-large',
   /** An ExternalSecret named in the annotation does not exist in the pod's namespace. */
   EXTERNAL_SECRET_NOT_FOUND: 'external-secret-not-found',
   /** An ExternalSecret exists but cannot be used as written (provider, entries, store reference fields). */

@@ -93,12 +93,15 @@ export function mountPathProblem(raw: string, settings: Pick<Settings, 'injector
  */
 export function checkMountPathConflicts(pod: V1Pod, containers: readonly string[], mountPath: string): string[] {
   const target = canonicalPath(mountPath);
+  // A mount whose canonical form is the target contains the target's last segment as text; the
+  // cheap test spares posix.normalize for the (up to tens of thousands of) mounts that cannot match.
+  const last = target.slice(target.lastIndexOf('/') + 1);
   const selected = new Set(containers);
   const clashing: Array<{ container: string; path: string }> = [];
   for (const c of pod.spec?.containers ?? []) {
     if (!selected.has(c.name)) continue;
     for (const m of c.volumeMounts ?? []) {
-      if (canonicalPath(m.mountPath) === target) clashing.push({ container: c.name, path: m.mountPath });
+      if (m.mountPath.includes(last) && canonicalPath(m.mountPath) === target) clashing.push({ container: c.name, path: m.mountPath });
     }
   }
   if (clashing.length === 0) return [];
