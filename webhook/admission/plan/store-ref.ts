@@ -50,7 +50,20 @@ async function planStore(state: PlanState, id: string, kind: StoreKind, name: st
     return undefined;
   }
   const auth = provider === 'kms' ? (section as { KMSAuth?: ProviderAuth }).KMSAuth : (section as { OOSAuth?: ProviderAuth }).OOSAuth;
+  if (kind === 'ClusterSecretStore') warnClusterStoreTrust(state, name);
   return profileForStore(state, id, auth, `${label} spec.${provider === 'kms' ? 'KMS.KMSAuth' : 'OOS.OOSAuth'}`, where);
+}
+
+/**
+ * The admission warning for a pod that uses a ClusterSecretStore (issue 13, defect 9): the
+ * webhook's namespace conditions are defence in depth, not the boundary. Any pod whose
+ * ServiceAccount token the RAM role's trust policy accepts can assume the role, with or without
+ * this webhook (a pod may project its own token), so the trust policy must list exactly the
+ * ServiceAccounts meant to use the store. Once per store per pod.
+ */
+function warnClusterStoreTrust(state: PlanState, name: string): void {
+  const warning = `ClusterSecretStore ${name}: the webhook admits namespace ${state.namespace} by the store's conditions, but the RAM role's trust policy is what limits who can assume it (any pod can project its own ServiceAccount token); make sure the trust policy names only the ServiceAccounts meant to use this store (docs/security.md, "ClusterSecretStore trust policy")`;
+  if (!state.warnings.includes(warning)) state.warnings.push(warning);
 }
 
 /** The store, undefined when missing, null when a ClusterSecretStore refuses the namespace (denied). */
