@@ -370,4 +370,16 @@ describe('chart render: url mode, CRDs, overrides', () => {
     assert.equal(findAll(m, 'PodDisruptionBudget').length, 0);
     assert.equal(findAll(m, 'ClusterRole').length + findAll(m, 'Role').length, 0);
   });
+
+  // Issue 13: an optional NetworkPolicy for the webhook port (docs/security.md).
+  it('the NetworkPolicy is off by default; on, it admits only the webhook port from the listed peers', async () => {
+    assert.equal(findAll(await renderChart(), 'NetworkPolicy').length, 0);
+    const m = await renderChart(['--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.from[0].ipBlock.cidr=10.0.0.0/24', '--set', 'networkPolicy.from[1].namespaceSelector.matchLabels.name=monitoring']);
+    const np = findOne(m, 'NetworkPolicy');
+    assert.deepEqual(at(np, 'spec.podSelector.matchLabels'), at(findOne(m, 'Deployment'), 'spec.selector.matchLabels'));
+    assert.deepEqual(at(np, 'spec.policyTypes'), ['Ingress']);
+    assert.deepEqual(at(np, 'spec.ingress'), [{ ports: [{ protocol: 'TCP', port: 8443 }], from: [{ ipBlock: { cidr: '10.0.0.0/24' } }, { namespaceSelector: { matchLabels: { name: 'monitoring' } } }] }]);
+    const open = findOne(await renderChart(['--set', 'networkPolicy.enabled=true', '--set', 'webhook.port=9443']), 'NetworkPolicy');
+    assert.deepEqual(at(open, 'spec.ingress'), [{ ports: [{ protocol: 'TCP', port: 9443 }] }], 'no peers: any source, but only the webhook port');
+  });
 });
