@@ -215,7 +215,14 @@ function settingReaders(doc: Record<string, unknown>, p: string[]) {
       }
       return s;
     };
-  return { text, oneOf, integer, duration };
+    const boolean = (key: string, fallback: boolean): boolean => {
+      const v = doc[key];
+      if (v === undefined || v === null) return fallback;
+      if (typeof v === 'boolean') return v;
+      p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected true or false`);
+      return fallback;
+    };
+  return { text, oneOf, integer, duration, boolean };
 }
 
 /**
@@ -230,7 +237,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   for (const key of Object.keys(doc)) {
     if (!KNOWN_KEYS.has(key)) p.push(`settings.${key}: unknown setting; known settings are ${[...KNOWN_KEYS].join(', ')}`);
   }
-  const { text, oneOf, integer, duration } = settingReaders(doc, p);
+  const { text, oneOf, integer, duration, boolean } = settingReaders(doc, p);
 
   // 1. Scalars.
   const image = text('image', /^\S+$/, 'an image reference such as "registry.example.com/ack-secret-injector:v0.1.0"', true);
@@ -257,11 +264,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   const nativeSidecar = oneOf('nativeSidecar', NATIVE_SIDECAR_MODES, SETTING_DEFAULTS.nativeSidecar);
   const serverVersion = text('serverVersion', VERSION_RE, 'a Kubernetes version such as "v1.30.1"', false);
   const healthPort = integer('healthPort', 1024, 65535, SETTING_DEFAULTS.healthPort);
-  let agentNamedMetrics: boolean = SETTING_DEFAULTS.agentNamedMetrics;
-  if (doc.agentNamedMetrics !== undefined && doc.agentNamedMetrics !== null) {
-    if (typeof doc.agentNamedMetrics === 'boolean') agentNamedMetrics = doc.agentNamedMetrics;
-    else p.push(`settings.agentNamedMetrics: invalid value ${JSON.stringify(doc.agentNamedMetrics)}; expected true or false`);
-  }
+  const agentNamedMetrics = boolean('agentNamedMetrics', SETTING_DEFAULTS.agentNamedMetrics);
 
   // 2. Durations, and the floor must not exceed the default.
   const defaultRefreshIntervalSeconds = duration('defaultRefreshInterval', SETTING_DEFAULTS.defaultRefreshInterval);
