@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { admit } from '../../webhook/admission/admit.ts';
-import { MAX_ANNOTATION_CHARS, MAX_EXTERNAL_SECRETS, MAX_INJECTOR_CONFIG_BYTES, MAX_POD_CONTAINERS, MAX_POD_VOLUMES } from '../../webhook/admission/limits.ts';
+import { MAX_ANNOTATION_CHARS, MAX_ANNOTATIONS_BYTES, MAX_EXTERNAL_SECRETS, MAX_INJECTOR_CONFIG_BYTES, MAX_POD_CONTAINERS, MAX_POD_VOLUMES } from '../../webhook/admission/limits.ts';
 import * as f from '../fixtures/webhook-fixtures.ts';
 
 const P = 'secret-injector.alibabacloud.com/';
@@ -133,11 +133,12 @@ test('a pod whose every container gets the mount is patched with one mount per c
 test('a pod over the container or volume limit is denied up front as pod-too-large, naming the limit', async (t) => {
   const cases = [
     { name: `${MAX_POD_CONTAINERS + 1} containers across the lists`, spec: { containers: [{ name: 'app', image: 'a' }], initContainers: Array.from({ length: MAX_POD_CONTAINERS }, (_, i) => ({ name: `i${i}`, image: 'a' })) }, match: new RegExp(`the pod has ${MAX_POD_CONTAINERS + 1} containers \\(init, app and ephemeral\\), over the limit of ${MAX_POD_CONTAINERS}`) },
+    { name: 'annotations over the API server\'s 256 KiB total', spec: {}, annotations: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`team.example.com/note-${i}`, 'n'.repeat(1000)])), match: new RegExp(`the pod's annotations total \\d+ bytes, over the API server's limit of ${MAX_ANNOTATIONS_BYTES} \\(TotalAnnotationSizeLimitB\\)`) },
     { name: `${MAX_POD_VOLUMES + 1} volumes`, spec: { volumes: Array.from({ length: MAX_POD_VOLUMES + 1 }, (_, i) => ({ name: `v${i}`, emptyDir: {} })) }, match: new RegExp(`the pod has ${MAX_POD_VOLUMES + 1} volumes, over the limit of ${MAX_POD_VOLUMES}`) },
   ];
   for (const c of cases) {
     await t.test(c.name, async () => {
-      const { reason, message } = await denial(f.pod({ spec: c.spec }));
+      const { reason, message } = await denial(f.pod({ spec: c.spec, ...('annotations' in c ? { annotations: c.annotations } : {}) }));
       assert.equal(reason, 'pod-too-large');
       assert.match(message, /^ack-secret-injector cannot inject pod shop\/web: 1 problem: \(1\) /);
       assert.match(message, c.match);

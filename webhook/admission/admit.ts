@@ -6,7 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import { boundedList, clip, describeValue } from '../../common/excerpt.ts';
-import { MAX_INJECTOR_CONFIG_BYTES, MAX_LISTED_PROBLEMS, MAX_POD_CONTAINERS, MAX_POD_VOLUMES } from './limits.ts';
+import { MAX_ANNOTATIONS_BYTES, MAX_INJECTOR_CONFIG_BYTES, MAX_LISTED_PROBLEMS, MAX_POD_CONTAINERS, MAX_POD_VOLUMES } from './limits.ts';
 import { NAMESPACE_RE, type AdmissionReview, type AdmissionResponse } from './admission-review.ts';
 import { parseAnnotations } from './annotations/parse.ts';
 import { buildCredentialPlan } from './plan/credential-plan.ts';
@@ -53,8 +53,9 @@ function tagged(reason: DenialReason, messages: readonly string[]): Problem[] {
 }
 
 /**
- * Why the pod is over a size limit (limits.ts), from the lists' lengths alone (O(1)), or
- * undefined. Runs before anything walks the pod, so an oversize pod costs its JSON parse and no more.
+ * Why the pod is over a size limit (limits.ts), from the lists' lengths and one pass over the
+ * annotations, or undefined. Runs before anything else walks the pod, so an oversize pod costs
+ * little more than its JSON parse.
  */
 function podSizeProblem(pod: V1Pod): string | undefined {
   const spec = (pod as { spec?: unknown }).spec as Record<string, unknown> | undefined;
@@ -63,6 +64,12 @@ function podSizeProblem(pod: V1Pod): string | undefined {
   if (containers > MAX_POD_CONTAINERS) return `the pod has ${containers} containers (init, app and ephemeral), over the limit of ${MAX_POD_CONTAINERS} for injected pods`;
   const volumes = length(spec?.volumes);
   if (volumes > MAX_POD_VOLUMES) return `the pod has ${volumes} volumes, over the limit of ${MAX_POD_VOLUMES} for injected pods`;
+  const annotations: unknown = pod.metadata?.annotations;
+  if (typeof annotations === 'object' && annotations !== null) {
+    let bytes = 0;
+    for (const [k, v] of Object.entries(annotations)) bytes += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
+    if (bytes > MAX_ANNOTATIONS_BYTES) return `the pod's annotations total ${bytes} bytes, over the API server's limit of ${MAX_ANNOTATIONS_BYTES} (TotalAnnotationSizeLimitB), so it would be refused anyway`;
+  }
   return undefined;
 }
 

@@ -39,5 +39,14 @@ export const MAX_INJECTOR_CONFIG_BYTES = 131_072 - 'SECRET_INJECTOR_CONFIG='.len
 export const MAX_POD_CONTAINERS = 1000;
 export const MAX_POD_VOLUMES = 1000;
 
+/**
+ * Largest total of the pod's annotations (keys and values, in bytes): the API server's own limit
+ * (apimachinery/pkg/api/validation TotalAnnotationSizeLimitB = 256 KiB), which it checks only in
+ * validation, after mutating admission. A larger pod would be refused anyway; refusing it first
+ * spares the webhook the work (the patch walks every annotation key, since it adds the status
+ * annotation).
+ */
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
 /** Most problems a denial lists before "… and N more" (the count is always exact). */
 export const MAX_LISTED_PROBLEMS = 10;
