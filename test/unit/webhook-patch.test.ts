@@ -60,6 +60,11 @@ const cases: { name: string; original: () => Doc; mutate: (original: Doc) => Doc
   { name: 'a shortened array gives removals from its end', original: () => ({ list: [{ a: 1 }, { b: 2 }, { c: 3 }] }), mutate: (o) => ({ list: (o.list as Doc[]).slice(0, 1) }) },
   { name: 'a new object inside a copied element is added with its path', original: () => ({ list: [{ name: 'a', sub: { x: 1 } }] }), mutate: (o) => ({ list: [{ ...(o.list as Doc[])[0], sub: { x: 1, y: { z: 2 } } }] }) },
   { name: 'identical documents give no operations', original: samplePod, mutate: (o) => o },
+  // Pure appends (the kept elements are the same objects) are diffed from their new elements only; the indexes must still be the real ones.
+  { name: 'pure appends at two depths keep their real indexes', original: () => ({ list: Array.from({ length: 1200 }, (_, i) => ({ i, mounts: Array.from({ length: 30 }, (_, j) => ({ j })) })) }), mutate: (o) => ({ list: [...(o.list as Doc[]).map((e, i) => (i % 100 === 0 ? { ...e, mounts: [...(e.mounts as Doc[]), { j: 'new' }, 'tail'] } : e)), { i: 'new', sub: { x: [1] } }] }) },
+  { name: 'an array that grew but also changed a kept element is diffed element by element', original: () => ({ list: [{ a: 1 }, { b: 2 }] }), mutate: (o) => ({ list: [(o.list as Doc[])[0], { b: 3 }, { c: 4 }] }) },
+  { name: 'a root array with elements appended', original: () => [{ a: 1 }, 'x'] as unknown as Doc, mutate: (o) => [...(o as unknown as unknown[]), { b: { c: 2 } }, 7] as unknown as Doc },
+  { name: 'a pure append inside an escaped key', original: () => ({ 'a/b~c': [1, { d: 2 }] }), mutate: (o) => ({ 'a/b~c': [...(o['a/b~c'] as unknown[]), { e: 3 }] }) },
   { name: 'an own "__proto__" key from JSON.parse is diffed as a key', original: () => JSON.parse('{"a":{"__proto__":{"x":1},"b":1}}') as Doc, mutate: () => JSON.parse('{"a":{"__proto__":{"x":1},"b":1,"c":{"d":3}}}') as Doc },
   { name: 'a recorded classic-sidecar review pod, mutated like the webhook', original: () => review('classic-sidecar').request.object, mutate: appendLikeTheWebhook },
   { name: 'a recorded native-sidecar review pod, mutated like the webhook', original: () => review('native-sidecar').request.object, mutate: appendLikeTheWebhook },
