@@ -7,6 +7,8 @@
  * request body of 3 MiB, k8s.io/apiserver MaxRequestBodyBytes) filled with containers or with
  * volumes, whose admission must take under 100 ms.
  *
+ * The 10× → 100× steps use the fastest of the runs: on a shared machine other processes only ever
+ * add time, so the minimum is the estimate they disturb least (the medians are reported beside it).
  * Everything runs in this process through the real fastify app (`buildApp`, `app.inject`: body
  * parsing, validation, `admit()`, serialisation), with the Resolver over plain maps the server
  * tests use, so the figure is the admission itself, without TLS or a socket.
@@ -32,6 +34,8 @@ export interface SizePoint {
   size: number;
   bodyBytes: number;
   medianMs: number;
+  /** Fastest of the runs: on a shared machine contention only adds time, so this is the estimate it disturbs least; the steps use it. */
+  minMs: number;
   responseBytes: number;
   result: string;
 }
@@ -40,7 +44,7 @@ export interface SizePoint {
 export interface DimensionResult {
   dimension: string;
   points: SizePoint[];
-  /** time(100×) / time(10×): about 10 when linear (less with fixed costs), about 100 when quadratic. */
+  /** minMs(100×) / minMs(10×): about 10 when linear (less with fixed costs), about 100 when quadratic. */
   timeStep: number;
   /** responseBytes(100×) / responseBytes(10×). */
   bytesStep: number;
@@ -53,6 +57,7 @@ export interface LargestPod {
   count: number;
   bodyBytes: number;
   medianMs: number;
+  minMs: number;
   maxMs: number;
   /** Median JSON.parse of the same body in this process: the floor any JSON webhook pays, shown so a loaded machine's share is visible. */
   parseMs: number;
@@ -141,11 +146,11 @@ async function admitOnce(app: FastifyInstance, body: string): Promise<{ ms: numb
 }
 
 /** Median of `runs` admissions of one body, after one warm-up. */
-async function measure(app: FastifyInstance, body: string, runs: number): Promise<{ medianMs: number; maxMs: number; bytes: number; result: string }> {
+async function measure(app: FastifyInstance, body: string, runs: number): Promise<{ medianMs: number; minMs: number; maxMs: number; bytes: number; result: string }> {
   const first = await admitOnce(app, body);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push((await admitOnce(app, body)).ms);
-  return { medianMs: round2(median(times)), maxMs: round2(Math.max(...times)), bytes: first.bytes, result: first.result };
+  return { medianMs: round2(median(times)), minMs: round2(Math.min(...times)), maxMs: round2(Math.max(...times)), bytes: first.bytes, result: first.result };
 }
 
 function appFor(resolver: MapResolver): FastifyInstance {
@@ -173,17 +178,17 @@ export async function runScalingBenchmark(options: { runs: number; log: (line: s
       const app = appFor(resolver);
       try {
         const m = await measure(app, body, options.runs);
-        points.push({ size, bodyBytes: Buffer.byteLength(body), medianMs: m.medianMs, responseBytes: m.bytes, result: m.result });
+        points.push({ size, bodyBytes: Buffer.byteLength(body), medianMs: m.medianMs, minMs: m.minMs, responseBytes: m.bytes, result: m.result });
       } finally {
         await app.close();
       }
     }
     const [, mid, top] = points as [SizePoint, SizePoint, SizePoint];
-    const timeStep = round2(top.medianMs / Math.max(mid.medianMs, 0.01));
+    const timeStep = round2(top.minMs / Math.max(mid.minMs, 0.01));
     const bytesStep = round2(top.responseBytes / mid.responseBytes);
     const linear = timeStep <= LINEAR_STEP_BOUND && bytesStep <= LINEAR_STEP_BOUND;
     dimensions.push({ dimension: d.name, points, timeStep, bytesStep, linear });
-    options.log(`scaling: ${d.name}: ${points.map((p) => `${p.size} → ${p.medianMs} ms, ${p.responseBytes} B (${p.result})`).join('; ')}; step ×${timeStep} time, ×${bytesStep} bytes`);
+    options.log(`scaling: ${d.name}: ${points.map((p) => `${p.size} → ${p.medianMs} ms (min ${p.minMs}), ${p.responseBytes} B (${p.result})`).join('; ')}; step ×${timeStep} time (min), ×${bytesStep} bytes`);
   }
   const largestPods: LargestPod[] = [];
   // The body limit with the most of one thing: bare containers or volumes (over the pod limits,
@@ -208,8 +213,8 @@ export async function runScalingBenchmark(options: { runs: number; log: (line: s
       const parses: number[] = [];
       for (let i = 0; i < options.runs; i++) { const t0 = performance.now(); JSON.parse(body); parses.push(performance.now() - t0); }
       const parseMs = round2(median(parses));
-      largestPods.push({ kind, count, bodyBytes: Buffer.byteLength(body), medianMs: m.medianMs, maxMs: m.maxMs, parseMs, responseBytes: m.bytes, result: m.result, met: m.medianMs < LARGEST_POD_TARGET_MS });
-      options.log(`scaling: largest pod by ${kind}: ${count} in ${Buffer.byteLength(body)} B → ${m.medianMs} ms median (max ${m.maxMs}; JSON.parse alone ${parseMs} ms), ${m.bytes} B answer (${m.result})`);
+      largestPods.push({ kind, count, bodyBytes: Buffer.byteLength(body), medianMs: m.medianMs, minMs: m.minMs, maxMs: m.maxMs, parseMs, responseBytes: m.bytes, result: m.result, met: m.medianMs < LARGEST_POD_TARGET_MS });
+      options.log(`scaling: largest pod by ${kind}: ${count} in ${Buffer.byteLength(body)} B → ${m.medianMs} ms median (min ${m.minMs}, max ${m.maxMs}; JSON.parse alone ${parseMs} ms), ${m.bytes} B answer (${m.result})`);
     } finally {
       await app.close();
     }
