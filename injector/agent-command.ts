@@ -99,7 +99,7 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
     const { refreshes } = await runAgentLoop({
       intervalMs: intervalMs ?? config.refreshIntervalSeconds * 1000,
       signal,
-      refresh: () => refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal }, lastGood),
+      refresh: () => refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true } }, lastGood),
       afterRefresh: async (outcome, first) => {
         const result = outcome.clean ? 'success' : outcome.changed.length > 0 || outcome.kept.length < config.externalSecrets.length ? 'partial' : 'failure';
         metrics.refreshes.inc({ result });

@@ -69,7 +69,7 @@ export async function runInit(rt: InjectorRuntime, budgetSeconds: number, signal
   let failures: EntryFailure[] = [];
   for (let round = 1; ; round++) {
     // 2.
-    const outcome = await refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics: rt.metrics, signal }, lastGood);
+    const outcome = await refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics: rt.metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true } }, lastGood);
     failures = outcome.failures;
     if (outcome.complete && outcome.clean) {
       logger.info({ externalSecrets: config.externalSecrets.length, rounds: round, written: outcome.changed }, 'init complete: every folder written');

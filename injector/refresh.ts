@@ -22,7 +22,7 @@ import { fetchId } from './rules/fetch-types.ts';
 import { recordFetch, type InjectorMetrics } from './injector-metrics.ts';
 import type { RateLimiter } from './cloud/rate-limit.ts';
 import type { RetryPolicy } from './cloud/retry.ts';
-import { applyRules, keepLastGood, listFetches, type RuleFailure } from './rules/index.ts';
+import { applyRules, keepLastGood, listFetches, type RuleFailure, type RuleOptions } from './rules/index.ts';
 
 /** A folder's file set: Secret key → bytes. */
 export type FileSet = ReadonlyMap<string, Uint8Array>;
@@ -62,6 +62,8 @@ export interface RefreshDeps {
   metrics: InjectorMetrics;
   retryPolicy?: Readonly<RetryPolicy>;
   signal?: AbortSignal;
+  /** Rule engine options from the config (jmesPathRawFallback). */
+  ruleOptions?: RuleOptions;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
   if (deps.signal?.aborted === true) return { ...outcome, complete: false, clean: false, aborted: true };
   // 3.
   for (const es of deps.externalSecrets) {
-    const applied = applyRules(es, results);
+    const applied = applyRules(es, results, deps.ruleOptions);
     const { files, failures } = applied;
     const previous = lastGood.get(es.name);
     for (const f of failures) {
