@@ -111,5 +111,8 @@ test('environment: loopback redirect accepts only loopback host:port, all proble
   }
   assert.throws(() => readEnvironment({ SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: 'x', SECRET_INJECTOR_LOG_LEVEL: 'loud' }), (err) => hasCode(err, ErrorCode.CONFIG) && /LOOPBACK/.test(err.message) && /LOG_LEVEL/.test(err.message));
   const env = readEnvironment({ ALIBABA_CLOUD_STS_ENDPOINT: ' sts-vpc.cn-beijing.aliyuncs.com ', SECRET_INJECTOR_CONFIG: '{}' });
-  assert.deepEqual({ ...env }, { configText: '{}', stsEndpoint: 'sts-vpc.cn-beijing.aliyuncs.com', logLevel: 'info', testLoopbackEndpoint: undefined });
+  assert.deepEqual({ ...env }, { configText: '{}', stsEndpoint: 'sts-vpc.cn-beijing.aliyuncs.com', logLevel: 'info', testLoopbackEndpoint: undefined, testMetadataEndpoint: undefined });
+  // The ECS metadata redirect (worker role tests) follows the same loopback-only rule.
+  assert.equal(readEnvironment({ SECRET_INJECTOR_TEST_METADATA_ENDPOINT: '127.0.0.1:8080' }).testMetadataEndpoint, '127.0.0.1:8080');
+  assert.throws(() => readEnvironment({ SECRET_INJECTOR_TEST_METADATA_ENDPOINT: '100.100.100.200:80' }), (err) => hasCode(err, ErrorCode.CONFIG) && /SECRET_INJECTOR_TEST_METADATA_ENDPOINT/.test(err.message));
 });
