@@ -152,7 +152,9 @@ class Walk {
   }
 
   wrong(v: unknown, s: Shape, path: string): undefined {
-    this.problem(path, `expected ${accepted(s)}, got ${typeOf(v)} ${excerpt(v)}`);
+    // The right type with a value outside the enum reads as the other messages of the webhook do.
+    if (s.type === 'string' && typeof v === 'string') this.problem(path, `invalid value ${excerpt(v)}; expected ${accepted(s)}`);
+    else this.problem(path, `expected ${accepted(s)}, got ${typeOf(v)} ${excerpt(v)}`);
     return undefined;
   }
 

@@ -1,6 +1,6 @@
 /**
  * docs/compatibility.md is generated from the field inventory; this fails when the page is stale
- * (regenerate with `node scripts/compatibility-doc.ts > docs/compatibility.md`), and checks that
+ * (regenerate with `npm run docs`), and checks that
  * every field row and every setting the page names exists.
  */
 import { it } from 'node:test';

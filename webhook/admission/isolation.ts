@@ -6,7 +6,7 @@
  */
 import type { V1Namespace } from '@kubernetes/client-node';
 import type {
-  ClusterSecretStore, LabelSelector, SecretKeyRef, SecretStoreRef, ServiceAccountRef,
+  ClusterExternalSecret, ClusterSecretStore, ClusterSecretStoreCondition, LabelSelector, SecretKeyRef, SecretStoreRef, ServiceAccountRef,
 } from '../../contract/crd-types.ts';
 import { translateGoRegexp } from '../../common/go-regexp.ts';
 import { DenialReason, type Problem } from './response.ts';
@@ -124,6 +124,25 @@ export function clusterStoreAdmits(store: ClusterSecretStore, namespaceName: str
     if ((compiled[i] ?? []).some((re) => re.test(namespaceName))) return { admitted: true };
   }
   return { admitted: false, reason: `${name} does not admit namespace ${JSON.stringify(namespaceName)}: none of its conditions (namespaceSelector, namespaces, namespaceRegexes) match` };
+}
+
+/**
+ * Whether a ClusterExternalSecret selects the namespace, as ack-secret-manager's
+ * `IsNamespaceAllowedForClusterExternalSecret` decides (reference §1.5): only when BOTH the
+ * deprecated `namespaceSelectors` and `conditions` are empty is every namespace selected; legacy
+ * selectors (null entries skipped, `{}` matches all) and conditions are ORed; an invalid selector
+ * or regex anywhere selects nothing (fail-closed).
+ */
+export function clusterExternalSecretSelects(ces: ClusterExternalSecret, namespaceName: string, namespace: V1Namespace | undefined): Admission {
+  const name = `ClusterExternalSecret ${JSON.stringify(ces.metadata.name ?? '')}`;
+  const selectors = (ces.spec.namespaceSelectors ?? []).filter((s): s is LabelSelector => s !== null && s !== undefined);
+  const conditions = ces.spec.conditions ?? [];
+  if ((ces.spec.namespaceSelectors ?? []).length === 0 && conditions.length === 0) return { admitted: true };
+  // The legacy selectors are conditions with only a selector.
+  const all: ClusterSecretStoreCondition[] = [...selectors.map((s) => ({ namespaceSelector: s })), ...conditions];
+  const probe = clusterStoreAdmits({ metadata: ces.metadata, spec: { conditions: all } }, namespaceName, namespace);
+  if (probe.admitted) return probe;
+  return { admitted: false, reason: probe.reason.replace(`ClusterSecretStore ${JSON.stringify(ces.metadata.name ?? '')}`, name).replace('(namespaceSelector, namespaces, namespaceRegexes)', '(namespaceSelectors, conditions)').replace('the store is unusable', 'it is unusable') };
 }
 
 function problem(reason: DenialReason, message: string): Problem {

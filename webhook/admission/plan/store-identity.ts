@@ -59,6 +59,11 @@ async function storeRoleOrAccessKeyProfile(state: PlanState, id: string, auth: P
   }
   // RRSA with the store's role (ack-secret-manager prefers it when the OIDC ARN is explicit or no AK pair is complete).
   if (ram !== undefined && ram !== '' && (isSet(auth.oidcProviderARN) || ak === undefined)) {
+    if (ak !== undefined) {
+      // Upstream's chain tries RRSA first and the AccessKey pair only when RRSA yields nothing; the
+      // injector plans one identity, so the pair is never used: say so instead of dropping it.
+      state.warnings.push(`${where}.accessKey/accessKeySecret are not used: with an explicit oidcProviderARN the store's ramRoleARN is assumed with the pod's RRSA token (upstream's first tier); remove the pair or the oidcProviderARN`);
+    }
     state.profiles.set(id, rrsaProfile(state, id, ram, oidcProviderArn(state, auth, where), auth, where));
     return id;
   }
