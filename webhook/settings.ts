@@ -233,6 +233,36 @@ function settingReaders(doc: Record<string, unknown>, p: string[]) {
 }
 
 /**
+ * The ack-secret-manager compatibility opt-ins (issue 17): `cleanupAfterFailures`,
+ * `enableWorkerRole`, `jmesPathRawFallback`, and `kmsInstanceCAs` (instance host or region id →
+ * PEM, like upstream's per-region CA map).
+ */
+function readCompatibilityOptIns(doc: Record<string, unknown>, p: string[], integer: (key: string, min: number, max: number, fallback: number) => number): Pick<Settings, 'cleanupAfterFailures' | 'enableWorkerRole' | 'jmesPathRawFallback' | 'kmsInstanceCAs'> {
+  const flag = (key: string, fallback: boolean): boolean => {
+    const v = doc[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'boolean') { p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected true or false`); return fallback; }
+    return v;
+  };
+  const kmsInstanceCAs: Record<string, string> = {};
+  const m = doc.kmsInstanceCAs;
+  if (m !== undefined && m !== null) {
+    if (!isObject(m)) p.push(`settings.kmsInstanceCAs: expected a mapping of instance host or region id to PEM, got ${JSON.stringify(m).slice(0, 60)}`);
+    else for (const [k, v] of Object.entries(m)) {
+      if (!DEDICATED_KMS_HOST_RE.test(k) && !REGION_RE.test(k)) p.push(`settings.kmsInstanceCAs.${k}: expected a dedicated instance host "<id>.cryptoservice.kms.aliyuncs.com" or a region id such as "cn-hangzhou" as the key`);
+      else if (typeof v !== 'string' || !v.includes('-----BEGIN CERTIFICATE-----')) p.push(`settings.kmsInstanceCAs.${k}: expected a PEM certificate bundle`);
+      else kmsInstanceCAs[k] = v;
+    }
+  }
+  return {
+    cleanupAfterFailures: integer('cleanupAfterFailures', 0, MAX_CLEANUP_AFTER_FAILURES, SETTING_DEFAULTS.cleanupAfterFailures),
+    enableWorkerRole: flag('enableWorkerRole', SETTING_DEFAULTS.enableWorkerRole),
+    jmesPathRawFallback: flag('jmesPathRawFallback', SETTING_DEFAULTS.jmesPathRawFallback),
+    kmsInstanceCAs: Object.freeze(kmsInstanceCAs),
+  };
+}
+
+/**
  * Validates a settings document and returns the frozen Settings; throws E_CONFIG listing every
  * problem (unknown keys included, since a misspelt key would otherwise silently keep a default).
  */
@@ -271,25 +301,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   const nativeSidecar = oneOf('nativeSidecar', NATIVE_SIDECAR_MODES, SETTING_DEFAULTS.nativeSidecar);
   const serverVersion = text('serverVersion', VERSION_RE, 'a Kubernetes version such as "v1.30.1"', false);
   const healthPort = integer('healthPort', 1024, 65535, SETTING_DEFAULTS.healthPort);
-  const cleanupAfterFailures = integer('cleanupAfterFailures', 0, MAX_CLEANUP_AFTER_FAILURES, SETTING_DEFAULTS.cleanupAfterFailures);
-  const flag = (key: string, fallback: boolean): boolean => {
-    const v = doc[key];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== 'boolean') { p.push(`settings.${key}: invalid value ${JSON.stringify(v)}; expected true or false`); return fallback; }
-    return v;
-  };
-  const enableWorkerRole = flag('enableWorkerRole', SETTING_DEFAULTS.enableWorkerRole);
-  const jmesPathRawFallback = flag('jmesPathRawFallback', SETTING_DEFAULTS.jmesPathRawFallback);
-  const kmsInstanceCAs: Record<string, string> = {};
-  if (doc.kmsInstanceCAs !== undefined && doc.kmsInstanceCAs !== null) {
-    const m = doc.kmsInstanceCAs;
-    if (!isObject(m)) p.push(`settings.kmsInstanceCAs: expected a mapping of instance host or region id to PEM, got ${JSON.stringify(m).slice(0, 60)}`);
-    else for (const [k, v] of Object.entries(m)) {
-      if (!DEDICATED_KMS_HOST_RE.test(k) && !REGION_RE.test(k)) p.push(`settings.kmsInstanceCAs.${k}: expected a dedicated instance host "<id>.cryptoservice.kms.aliyuncs.com" or a region id such as "cn-hangzhou" as the key`);
-      else if (typeof v !== 'string' || !v.includes('-----BEGIN CERTIFICATE-----')) p.push(`settings.kmsInstanceCAs.${k}: expected a PEM certificate bundle`);
-      else kmsInstanceCAs[k] = v;
-    }
-  }
+  const optIns = readCompatibilityOptIns(doc, p, integer);
 
   // 2. Durations, and the floor must not exceed the default.
   const defaultRefreshIntervalSeconds = duration('defaultRefreshInterval', SETTING_DEFAULTS.defaultRefreshInterval);
@@ -319,10 +331,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
     resources,
     fileMode,
     healthPort,
-    kmsInstanceCAs: Object.freeze(kmsInstanceCAs),
-    enableWorkerRole,
-    cleanupAfterFailures,
-    jmesPathRawFallback,
+    ...optIns,
     ...(accountId === undefined ? {} : { accountId }),
     ...(clusterId === undefined ? {} : { clusterId }),
     ...(stsEndpoint === undefined ? {} : { stsEndpoint }),
