@@ -158,6 +158,13 @@ describe('stores, credentials and settings', () => {
     assert.equal(r.config?.profiles[0]?.kind, 'rrsa');
     assert.ok(r.warnings.some((w) => /accessKey\/accessKeySecret are not used/.test(w)));
   });
+  it('auth fields that need another field are warned about, not dropped', async () => {
+    const r = await run(viaStore({ accessKey: { name: 'ak', key: 'id' }, accessKeySecret: { name: 'ak', key: 'secret' }, oidcProviderARN: f.OIDC_ARN, ramRoleSessionName: 'sess', remoteRamRoleSessionName: 'remote' }));
+    assert.equal(r.config?.profiles[0]?.kind, 'accessKey');
+    for (const re of [/KMSAuth\.oidcProviderARN has no effect: without ramRoleARN/, /KMSAuth\.ramRoleSessionName has no effect/, /KMSAuth\.remoteRamRoleSessionName has no effect without remoteRamRoleARN/]) {
+      assert.ok(r.warnings.some((w) => re.test(w)), `${re} in ${JSON.stringify(r.warnings)}`);
+    }
+  });
   it('enableWorkerRole: an entry with no store and no ServiceAccount role uses the node\'s worker role, with a warning', async () => {
     const objects = [f.namespace('shop'), f.serviceAccount('web', {}), f.externalSecret('db', { data: [{ key: 'k' }] })];
     assert.equal((await run(objects)).reason, 'no-role', 'off by default');

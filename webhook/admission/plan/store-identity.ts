@@ -27,8 +27,29 @@ export async function profileForStore(state: PlanState, id: string, auth: Provid
   if (isSet(auth.oidcTokenFilePath)) {
     state.warnings.push(`${where}.oidcTokenFilePath is ignored: the injector always uses the pod's own projected token`);
   }
+  warnUnusedAuthFields(state, auth, where);
   if (auth.serviceAccountRef !== undefined) return serviceAccountRefProfile(state, id, auth, where, neededBy);
   return storeRoleOrAccessKeyProfile(state, id, auth, where, neededBy);
+}
+
+/**
+ * Auth fields that only mean something beside another field: said out loud instead of dropped
+ * (issue 17). With an AccessKey pair and no ramRoleARN the profile is the bare pair, so the
+ * role's session name, duration and OIDC provider have nothing to apply to; a remote session
+ * name needs a remote role.
+ */
+function warnUnusedAuthFields(state: PlanState, auth: ProviderAuth, where: string): void {
+  const bareAccessKey = auth.serviceAccountRef === undefined && !isSet(auth.ramRoleARN) && auth.accessKey !== undefined && auth.accessKeySecret !== undefined;
+  if (bareAccessKey) {
+    for (const f of ['oidcProviderARN', 'ramRoleSessionName', 'roleSessionExpiration'] as const) {
+      if (isSet(auth[f])) state.warnings.push(`${where}.${f} has no effect: without ramRoleARN the AccessKey pair is used as it is (no role is assumed)`);
+    }
+  } else if (auth.accessKey !== undefined && isSet(auth.roleSessionExpiration) && isSet(auth.ramRoleARN) && !isSet(auth.oidcProviderARN) && auth.serviceAccountRef === undefined) {
+    state.warnings.push(`${where}.roleSessionExpiration has no effect on the AccessKey AssumeRole (the STS default of 1h applies); it applies to RRSA roles`);
+  }
+  if (isSet(auth.remoteRamRoleSessionName) && !isSet(auth.remoteRamRoleARN)) {
+    state.warnings.push(`${where}.remoteRamRoleSessionName has no effect without remoteRamRoleARN`);
+  }
 }
 
 /** `serviceAccountRef`: only the pod's own ServiceAccount, with the token audience we project. */
