@@ -18,9 +18,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startCloudWorld, KMS_SECRET_COUNT, OOS_PARAMETER_COUNT, SECRET_COUNT } from './cloud-world.ts';
+import { startCloudWorld, withTemplates, KMS_SECRET_COUNT, OOS_PARAMETER_COUNT, SECRET_COUNT } from './cloud-world.ts';
 import { ROOT_DIR } from './fixtures.ts';
-import { residentMb } from './process-memory.ts';
+import { anonymousMb, residentMb } from './process-memory.ts';
 import { round2 } from './stats.ts';
 
 /**
@@ -44,12 +44,16 @@ export interface AgentBenchOptions {
   nodeArgs?: string[];
   /** Extra environment for the agent (e.g. allocator settings when investigating RSS). */
   env?: Record<string, string>;
+  /** Render target.template on two ExternalSecrets every refresh (cloud-world.ts withTemplates). */
+  templates?: boolean;
   log: (line: string) => void;
 }
 
 /** What results.json records. */
 export interface AgentResults {
   rssMb: number;
+  /** RssAnon at the end (house rule: quoted beside RSS). */
+  rssAnonMb: number;
   rssAfterBaselineMb: number;
   rssGrowthMb: number;
   /** RSS every `baselineAfter` cycles: [refreshes, MB] (shows a plateau or a steady climb). */
@@ -86,7 +90,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
   const world = await startCloudWorld();
   try {
     const dir = await mkdtemp(join(o.workDir, 'agent-'));
-    const config = await world.config(dir);
+    const config = o.templates === true ? await withTemplates(await world.config(dir), dir) : await world.config(dir);
     await world.emu.stsSettings({ credentialLifetimeSeconds: o.credentialLifetimeSeconds });
     await world.emu.resetCounts();
     // 2.
@@ -107,6 +111,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     let stoppedAt: number | undefined;
     let rssBaseline: number | undefined;
     let rssEnd: number | undefined;
+    let rssAnonEnd: number | undefined;
     const rssSamples: Array<[number, number]> = [];
     let stopLogRefreshes: number | undefined;
     let refreshesByMetrics = 0;
@@ -138,7 +143,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
           }
           if (refreshes === o.refreshes) {
             stoppedAt = performance.now();
-            residentMb(pid).then((mb) => { rssEnd = mb; child.kill('SIGTERM'); resolve(); }, reject);
+            Promise.all([residentMb(pid), anonymousMb(pid)]).then(([mb, anon]) => { rssEnd = mb; rssAnonEnd = anon; child.kill('SIGTERM'); resolve(); }, reject);
           }
         }
       });
@@ -165,6 +170,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     const stsCalls = (actions.AssumeRoleWithOIDC ?? 0) + (actions.AssumeRole ?? 0);
     const result: AgentResults = {
       rssMb: round2(rssEnd),
+      rssAnonMb: round2(rssAnonEnd ?? 0),
       rssAfterBaselineMb: round2(rssBaseline),
       rssGrowthMb: round2(rssEnd - rssBaseline),
       rssSamplesMb: [...rssSamples, [refreshes, round2(rssEnd)]],
@@ -185,7 +191,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     if (kmsCalls !== KMS_SECRET_COUNT * refreshes || oosCalls !== OOS_PARAMETER_COUNT * refreshes) {
       o.log(`agent: backend calls ${kmsCalls} KMS + ${oosCalls} OOS, expected ${KMS_SECRET_COUNT * refreshes} + ${OOS_PARAMETER_COUNT * refreshes}`);
     }
-    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
+    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB, RssAnon ${result.rssAnonMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
     return result;
   } finally {
     await world.close();

@@ -133,3 +133,24 @@ export async function startCloudWorld(): Promise<CloudWorld> {
     throw err;
   }
 }
+
+/**
+ * The same pod with target.template on two ExternalSecrets (docs/templates.md): inline templates
+ * with Sprig functions, a literal, and a ConfigMap template read from the templates folder every
+ * refresh, as a pod's volume would be. For the agent benchmark's "with templates" run.
+ */
+export async function withTemplates(config: InjectorConfig, dir: string): Promise<InjectorConfig> {
+  const templatesPath = join(dir, 'templates');
+  await mkdir(join(templatesPath, 'configMap', 'app-templates'), { recursive: true });
+  await writeFile(join(templatesPath, 'configMap', 'app-templates', 'database.yml'), 'production:\n  adapter: postgresql\n  username: {{ .user | quote }}\n  password: {{ .password | quote }}\n{{- range $k, $v := . }}\n  # {{ $k }}: {{ len $v }} bytes{{ end }}\n');
+  const [db, app, ...rest] = config.externalSecrets;
+  return {
+    ...config,
+    templatesPath,
+    externalSecrets: [
+      { ...db!, template: { mergePolicy: 'Merge', data: { dsn: 'postgresql://{{ .user }}:{{ .password | urlquery }}@db:5432/shop?sslmode={{ default "require" .ssl_mode }}', 'config.json': '{{ dict "user" .user "tls" (hasKey . "ssl_ca") | toPrettyJson }}' }, templateFrom: [{ configMap: { name: 'app-templates', items: [{ key: 'database.yml', templateAs: 'Values' }] } }] } },
+      { ...app!, template: { mergePolicy: 'Replace', data: { 'app.env': '{{ range $k, $v := . }}{{ $k | upper | replace "-" "_" }}={{ $v | b64enc }}\n{{ end }}' }, templateFrom: [{ literal: 'SESSION_KEY_SHA={{ index . "session-key" | sha256sum }}' }] } },
+      ...rest,
+    ],
+  };
+}

@@ -12,3 +12,11 @@ export async function residentMb(pid: number): Promise<number> {
   if (m === null) throw new Error(`/proc/${pid}/status has no VmRSS line`);
   return Number(m[1]) / 1024;
 }
+
+/** RssAnon of `pid` in MiB: the anonymous (heap) part of RSS, without mapped files such as the Node binary. */
+export async function anonymousMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const m = /^RssAnon:\s+(\d+)\s+kB$/m.exec(status);
+  if (m === null) throw new Error(`/proc/${pid}/status has no RssAnon line`);
+  return Number(m[1]) / 1024;
+}

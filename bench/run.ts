@@ -75,23 +75,27 @@ async function main(argv: string[]): Promise<number> {
   let webhook: WebhookResults | undefined;
   let init: InitResults | undefined;
   let agent: AgentResults | undefined;
-  const attempt = async (name: BenchmarkName, fn: () => Promise<void>): Promise<void> => {
+  let agentTemplates: AgentResults | undefined;
+  const attempt = async (name: BenchmarkName, fn: () => Promise<void>, key: string = name): Promise<void> => {
     if (!selected.has(name)) return;
     try {
       await fn();
     } catch (err) {
-      errors[name] = err instanceof Error ? err.message : String(err);
-      log(`${name} could not run: ${errors[name]}`);
+      errors[key] = err instanceof Error ? err.message : String(err);
+      log(`${key} could not run: ${errors[key]}`);
     }
   };
   try {
     await attempt('webhook', async () => { webhook = await runWebhookBenchmark({ workDir, warmupMs: size.warmupMs, durationMs: size.durationMs, log }); });
     await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, log }); });
+    const agentOptions = { workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, env: { NODE_OPTIONS: injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory) }, log };
     await attempt('agent', async () => {
       // The agent runs with the NODE_OPTIONS the webhook injects for the default memory limit, so
       // the figure is the agent as a pod runs it.
-      agent = await runAgentBenchmark({ workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, env: { NODE_OPTIONS: injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory) }, log });
+      agent = await runAgentBenchmark(agentOptions);
     });
+    // The same run with target.template on two ExternalSecrets: the per-pod cost of templates.
+    await attempt('agent', async () => { agentTemplates = await runAgentBenchmark({ ...agentOptions, templates: true }); }, 'agentTemplates');
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -104,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     ...(webhook === undefined ? {} : { webhook }),
     ...(init === undefined ? {} : { injector: init.injector, baseline: init.baseline, initToNodeStartRatio: init.initToNodeStartRatio }),
     ...(agent === undefined ? {} : { agent }),
+    ...(agentTemplates === undefined ? {} : { agentTemplates }),
     targets,
     ...(Object.keys(errors).length === 0 ? {} : { errors }),
   };

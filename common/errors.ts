@@ -15,6 +15,8 @@ export const ErrorCode = {
   PROVIDER: 'E_PROVIDER',
   /** An ExternalSecret rule could not be applied (bad regex, unparsable value, invalid key). */
   RULE: 'E_RULE',
+  /** A target.template / templateFrom template failed to parse or execute, or its source is missing. */
+  TEMPLATE: 'E_TEMPLATE',
   /** Writing the files failed. */
   WRITE: 'E_WRITE',
   /** Certificate generation, loading or rotation failed. */

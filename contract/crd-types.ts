@@ -58,7 +58,46 @@ export interface ExternalSecretSpec {
   type?: string;
   /** Go duration: this ExternalSecret's refresh interval. */
   rotationInterval?: string;
-  target?: { name?: string; template?: Record<string, unknown> };
+  target?: ExternalSecretTarget;
+}
+
+/** `spec.target` (0.6.x): the Secret's name and the templates that shape its data. */
+export interface ExternalSecretTarget {
+  name?: string;
+  template?: ExternalSecretTemplate;
+}
+
+/** `spec.target.template` (docs/templates.md). */
+export interface ExternalSecretTemplate {
+  /** Inline templates: file name → Go template. */
+  data?: Record<string, string>;
+  templateFrom?: TemplateFrom[];
+  /** Secret metadata: no effect on files (admission warns). */
+  metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> };
+  /** Secret type: no effect on files (admission warns). */
+  type?: string;
+  /** `Replace` (default) or `Merge`. */
+  mergePolicy?: string;
+}
+
+/** One `templateFrom[]` entry: exactly one of configMap, secret, literal. */
+export interface TemplateFrom {
+  configMap?: TemplateRef;
+  secret?: TemplateRef;
+  literal?: string;
+  /** `Data` (default), `Annotations`, `Labels`. */
+  target?: string;
+}
+
+export interface TemplateRef {
+  name: string;
+  items: TemplateRefItem[];
+}
+
+export interface TemplateRefItem {
+  key: string;
+  /** `Values` (default) or `KeysAndValues`. */
+  templateAs?: string;
 }
 
 export interface ExternalSecret {

@@ -70,6 +70,31 @@ export interface PlannedExternalSecret {
   dataProcess: PlannedDataProcess[];
   /** This ExternalSecret's own refresh interval (`spec.rotationInterval`); absent → config.refreshIntervalSeconds. */
   refreshIntervalSeconds?: number;
+  /** `spec.target.template`, when set (docs/templates.md). */
+  template?: PlannedTemplate;
+}
+
+/** One ConfigMap/Secret item used as a template. */
+export interface PlannedTemplateItem {
+  key: string;
+  templateAs: 'Values' | 'KeysAndValues';
+}
+
+/**
+ * A `templateFrom[]` entry with target Data. ConfigMap and Secret templates are read from
+ * `<templatesPath>/<configMap|secret>/<name>/<key>` (volumes the webhook mounts into the injector
+ * containers only); the webhook never reads them.
+ */
+export type PlannedTemplateFrom =
+  | { literal: string }
+  | { configMap: { name: string; items: PlannedTemplateItem[] } }
+  | { secret: { name: string; items: PlannedTemplateItem[] } };
+
+export interface PlannedTemplate {
+  mergePolicy: 'Replace' | 'Merge';
+  /** Inline templates: file name → template text. */
+  data: Record<string, string>;
+  templateFrom: PlannedTemplateFrom[];
 }
 
 export interface InjectorConfig {
@@ -101,6 +126,8 @@ export interface InjectorConfig {
   jmesPathRawFallback?: boolean;
   profiles: CredentialProfile[];
   externalSecrets: PlannedExternalSecret[];
+  /** Where ConfigMap/Secret template volumes are mounted (set when an ExternalSecret uses them). */
+  templatesPath?: string;
   /** Agent-only: localhost port of the health/metrics endpoint (also serves the startup probe). */
   healthPort: number;
   /** Agent-only: tell the application after a refresh that changed files (issue: notify on change). */
@@ -152,6 +179,29 @@ function checkSource(p: Problems, s: unknown, path: string, profileIds: Set<stri
   }
 }
 
+function checkTemplateItems(p: Problems, ref: unknown, path: string): void {
+  if (!isObject(ref) || typeof ref.name !== 'string' || !Array.isArray(ref.items)) { p.push(`${path}: expected {name, items[]}`); return; }
+  ref.items.forEach((it, i) => {
+    if (!isObject(it) || typeof it.key !== 'string' || !SECRET_KEY_RE.test(it.key)) p.push(`${path}.items[${i}].key: expected a Secret key`);
+    else if (it.templateAs !== 'Values' && it.templateAs !== 'KeysAndValues') p.push(`${path}.items[${i}].templateAs: expected "Values" or "KeysAndValues"`);
+  });
+}
+
+function checkTemplate(p: Problems, t: unknown, path: string): void {
+  if (!isObject(t)) { p.push(`${path}: expected an object`); return; }
+  if (t.mergePolicy !== 'Replace' && t.mergePolicy !== 'Merge') p.push(`${path}.mergePolicy: expected "Replace" or "Merge"`);
+  if (!isObject(t.data) || Object.values(t.data).some((v) => typeof v !== 'string')) p.push(`${path}.data: expected a map of strings`);
+  if (!Array.isArray(t.templateFrom)) { p.push(`${path}.templateFrom: expected an array`); return; }
+  t.templateFrom.forEach((f, i) => {
+    const where = `${path}.templateFrom[${i}]`;
+    if (!isObject(f)) p.push(`${where}: expected an object`);
+    else if (typeof f.literal === 'string') return;
+    else if (f.configMap !== undefined) checkTemplateItems(p, f.configMap, `${where}.configMap`);
+    else if (f.secret !== undefined) checkTemplateItems(p, f.secret, `${where}.secret`);
+    else p.push(`${where}: expected literal, configMap or secret`);
+  });
+}
+
 /** Every problem with `doc` as an injector config; empty when valid. */
 export function validateInjectorConfig(doc: unknown): string[] {
   const p: Problems = [];
@@ -179,6 +229,8 @@ export function validateInjectorConfig(doc: unknown): string[] {
       if (!HOST_RE.test(host) || typeof pem !== 'string' || pem === '') p.push(`config.kmsInstanceCas.${host}: expected a host name key and a PEM string value`);
     }
   }
+  str(p, doc, 'templatesPath', 'config', false);
+  if (typeof doc.templatesPath === 'string' && !doc.templatesPath.startsWith('/')) p.push(`config.templatesPath: expected an absolute path, got ${JSON.stringify(doc.templatesPath)}`);
   if (doc.notify !== undefined) {
     if (!isObject(doc.notify)) p.push('config.notify: expected an object');
     else {
@@ -231,6 +283,7 @@ export function validateInjectorConfig(doc: unknown): string[] {
       int(p, es, 'refreshIntervalSeconds', path, 1, 86400 * 7, false);
       if (!Array.isArray(es.data)) p.push(`${path}.data: expected an array`);
       else es.data.forEach((d, j) => checkSource(p, d, `${path}.data[${j}]`, ids));
+      if (es.template !== undefined) checkTemplate(p, es.template, `${path}.template`);
       if (!Array.isArray(es.dataProcess)) p.push(`${path}.dataProcess: expected an array`);
       else es.dataProcess.forEach((d, j) => {
         const dp = `${path}.dataProcess[${j}]`;

@@ -17,6 +17,7 @@ import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.t
 import { decideNotify, deliverNotify, NOTIFY_RETRY_POLICY } from './notify.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
 import { refreshOnce, type FileSet } from './refresh.ts';
+import { readTemplateSources } from './files/template-sources.ts';
 
 /**
  * Upper bound of `--interval-ms`: one minute. The flag exists so `npm run bench` can run 1000+
@@ -103,7 +104,7 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
         ? { schedule: config.externalSecrets.map((es) => ({ name: es.name, intervalMs: (es.refreshIntervalSeconds ?? config.refreshIntervalSeconds) * 1000 })) }
         : {}),
       signal,
-      refresh: (due) => refreshOnce({ externalSecrets: due === undefined ? config.externalSecrets : config.externalSecrets.filter((es) => due.includes(es.name)), cleanup, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true } }, lastGood),
+      refresh: (due) => refreshOnce({ externalSecrets: due === undefined ? config.externalSecrets : config.externalSecrets.filter((es) => due.includes(es.name)), cleanup, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood),
       afterRefresh: async (outcome, first) => {
         const result = outcome.clean ? 'success' : outcome.changed.length > 0 || outcome.kept.length < config.externalSecrets.length ? 'partial' : 'failure';
         metrics.refreshes.inc({ result });

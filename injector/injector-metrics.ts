@@ -26,6 +26,7 @@ export interface InjectorMetrics {
   versions: Gauge<'provider' | 'key' | 'version_id' | 'data_type'>;
   refreshes: Counter<'result'>;
   writes: Counter<'external_secret' | 'result'>;
+  templateFailures: Counter<'external_secret'>;
   notifications: Counter<'method' | 'result'>;
   /** The labels last set on `versions` per provider+key, so an old version's series can be removed. */
   versionLabels: Map<string, Record<'provider' | 'key' | 'version_id' | 'data_type', string>>;
@@ -44,6 +45,7 @@ export function createInjectorMetrics(): InjectorMetrics {
     versions: new Gauge({ name: `${PREFIX}secret_version_info`, help: 'Always 1: the version currently fetched for each secret or parameter (never its value)', labelNames: ['provider', 'key', 'version_id', 'data_type'], registers }),
     refreshes: new Counter({ name: `${PREFIX}refreshes_total`, help: 'Refresh cycles by result: success, partial (some fetches failed) or failure', labelNames: ['result'], registers }),
     writes: new Counter({ name: `${PREFIX}writes_total`, help: 'Folder writes per ExternalSecret by result: changed, unchanged, kept (last good kept after a failure) or failed', labelNames: ['external_secret', 'result'], registers }),
+    templateFailures: new Counter({ name: `${PREFIX}template_failures_total`, help: 'Refreshes in which an ExternalSecret\'s target.template failed (parse, execution or missing source; E_TEMPLATE), so its last good files were kept', labelNames: ['external_secret'], registers }),
     notifications: new Counter({ name: `${PREFIX}notifications_total`, help: 'Change notifications delivered to the app, by method (http, signal) and result', labelNames: ['method', 'result'], registers }),
     versionLabels: new Map(),
   };

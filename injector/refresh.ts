@@ -31,7 +31,7 @@ import { fetchId, type FetchResults } from './rules/fetch-types.ts';
 import { recordFetch, type InjectorMetrics } from './injector-metrics.ts';
 import type { RateLimiter } from './cloud/rate-limit.ts';
 import type { RetryPolicy } from './cloud/retry.ts';
-import { applyRules, keepLastGood, listFetches, type RuleFailure, type RuleOptions } from './rules/index.ts';
+import { applyRules, keepLastGood, listFetches, type RuleFailure, type RuleOptions, type TemplateSources } from './rules/index.ts';
 
 /** A folder's file set: Secret key → bytes. */
 export type FileSet = ReadonlyMap<string, Uint8Array>;
@@ -88,6 +88,8 @@ export interface RefreshDeps {
   ruleOptions?: RuleOptions;
   /** The cleanup opt-in (config.cleanupAfterFailures); absent → the last good files always stay. */
   cleanup?: CleanupState | undefined;
+  /** The ConfigMap/Secret templates an ExternalSecret's templateFrom names (injector/files/template-sources.ts). */
+  templateSources?: (es: PlannedExternalSecret) => Promise<TemplateSources>;
 }
 
 /**
@@ -127,7 +129,8 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
  * or key-dropped set is written; or nothing is written (kept).
  */
 async function settleFolder(deps: RefreshDeps, es: PlannedExternalSecret, results: FetchResults, outcome: RefreshOutcome, lastGood: Map<string, FileSet>): Promise<void> {
-  const applied = applyRules(es, results, deps.ruleOptions);
+  const templates = es.template === undefined || deps.templateSources === undefined ? new Map() : await deps.templateSources(es);
+  const applied = applyRules(es, results, templates, deps.ruleOptions);
   const { files, failures } = applied;
   const previous = lastGood.get(es.name);
   let allGone = failures.length > 0 && files.size === 0;
@@ -139,6 +142,7 @@ async function settleFolder(deps: RefreshDeps, es: PlannedExternalSecret, result
     outcome.failures.push({ ...f, retryable });
     deps.logger.warn({ externalSecret: es.name, key: f.key, code: f.code, retryable, err: f.message }, 'entry failed; keeping its last good files');
   }
+  if (failures.some((f) => f.code === ErrorCode.TEMPLATE && f.scope === 'entry')) deps.metrics.templateFailures.inc({ external_secret: es.name });
   // Cleanup opt-in: count consecutive all-gone refreshes; at the threshold, empty the folder.
   if (deps.cleanup !== undefined) {
     const n = allGone ? (deps.cleanup.counts.get(es.name) ?? 0) + 1 : 0;

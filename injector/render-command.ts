@@ -13,6 +13,7 @@ import { CRD_API_VERSION } from '../contract/crd-types.ts';
 import { validateCrdObject } from '../contract/crd-shape.ts';
 import { oosVersionProblem } from '../contract/oos-version.ts';
 import { cleanLeftovers, writeFileSet } from './files/atomic-writer.ts';
+import { planTemplate } from '../contract/template-plan.ts';
 import { applyRules, listFetches, secretKeyProblem, type RuleFailure } from './rules/index.ts';
 import { fetchResultsFromValues, parseValuesFile } from './values-file.ts';
 
@@ -25,13 +26,15 @@ export const DEFAULT_RENDER_FILE_MODE = 0o440;
 export const RENDER_USAGE = `Usage: ack-secret-injector render -f FILE [-f FILE ...] --values VALUES.json --out DIR [flags]
 
 Applies the rules of ExternalSecret manifests (alibabacloud.com/v1alpha1; multi-document YAML or
-JSON; other kinds are skipped) to secret values from VALUES.json and writes the files the
+JSON; other kinds are skipped), target.template included (docs/templates.md), to secret values
+from VALUES.json and writes the files the
 injector would write: DIR/<ExternalSecret name>/<key>, updated atomically (..data swap).
 
 Flags:
   -f, --filename FILE   manifest file (repeatable)
       --values FILE     values: {"kms": {"<SecretName>": "<text>" | {"data", "dataType": "text|binary",
-                        "versionId", "versionStages": [...]} | [versions...]}, "oos": {"<Name>": "<text>"}}
+                        "versionId", "versionStages": [...]} | [versions...]}, "oos": {"<Name>": "<text>"},
+                        "configMaps"|"secrets": {"<name>": {"<key>": "<template>"}}} (templateFrom sources)
       --out DIR         output folder (created if missing)
       --file-mode MODE  octal mode of the files (default 0440)
       --file-gid GID    group owner of the files (default: unchanged)
@@ -126,7 +129,7 @@ function plannedSource(d: unknown, path: string, problems: string[]): PlannedDat
  * Converts one ExternalSecret object to the injector's planned form (store references dropped,
  * every entry on profile 'default'), collecting problems with their field paths.
  */
-export function planExternalSecret(obj: Record<string, unknown>, where: string, problems: string[]): PlannedExternalSecret | undefined {
+export function planExternalSecret(obj: Record<string, unknown>, where: string, problems: string[], warnings?: string[]): PlannedExternalSecret | undefined {
   const meta = isObject(obj.metadata) ? obj.metadata : {};
   const name = meta.name;
   const before = problems.length;
@@ -173,9 +176,13 @@ export function planExternalSecret(obj: Record<string, unknown>, where: string, 
       if (problem !== undefined) problems.push(`${where}.spec.${at}.versionId: ${problem}`);
     }
   }
+  const tpl = planTemplate(spec.target, `${where}.spec`);
+  problems.push(...tpl.problems);
+  warnings?.push(...tpl.warnings);
   if (problems.length > before) return undefined;
-  const planned: PlannedExternalSecret = { name: name as string, provider: provider as 'kms' | 'oos', data, dataProcess };
-  return planned;
+  const es: PlannedExternalSecret = { name: name as string, provider: provider as 'kms' | 'oos', data, dataProcess };
+  if (tpl.template !== undefined) es.template = tpl.template;
+  return es;
 }
 
 /** Reads every ExternalSecret from the manifest files (List objects expanded, other kinds skipped). */
@@ -216,7 +223,7 @@ export async function readExternalSecrets(files: readonly string[]): Promise<{ p
           const meta = isObject(obj.metadata) ? obj.metadata : {};
           source = { metadata: { name: spec.externalSecretName ?? meta.name }, spec: spec.externalSecretSpec };
         }
-        const es = planExternalSecret(source, w, problems);
+        const es = planExternalSecret(source, w, problems, warnings);
         if (es === undefined) return;
         if (planned.some((p) => p.name === es.name)) problems.push(`${w}.metadata.name: duplicate ExternalSecret ${JSON.stringify(es.name)} (each gets one folder)`);
         else planned.push(es);
@@ -258,7 +265,7 @@ export async function run(argv: string[]): Promise<number> {
   const lines: string[] = [];
   for (const es of planned) {
     const results = fetchResultsFromValues(values, listFetches(es));
-    const applied = applyRules(es, results, { jmesPathRawFallback: flags.jmesPathRawFallback });
+    const applied = applyRules(es, results, values.templates, { jmesPathRawFallback: flags.jmesPathRawFallback });
     failures.push(...applied.failures);
     const dir = join(flags.out, es.name);
     await cleanLeftovers(dir);

@@ -10,12 +10,16 @@
  *     "many":   [{"data": "old", "versionId": "v1", "versionStages": ["ACSPrevious"]},
  *                {"data": "new", "versionId": "v2", "versionStages": ["ACSCurrent"]}]
  *   },
- *   "oos": {"/app/db-password": "text", "/app/token": ["v1 text", "v2 text"]}
+ *   "oos": {"/app/db-password": "text", "/app/token": ["v1 text", "v2 text"]},
+ *   "configMaps": {"app-config-templates": {"database-config": "host={{ .host }}"}},
+ *   "secrets": {"secure-templates": {"connection-string": "{{ .user }}@{{ .host }}"}}
  * }
  * ```
  *
  * An OOS list holds the parameter's versions 1, 2, … in order; the last is what a read without
  * `versionId` returns (OOS GetSecretParameter without `ParameterVersion`).
+ * `configMaps` and `secrets` hold the ConfigMap/Secret templates that `templateFrom` names
+ * (object name → key → template text), what the pod's injector reads from its mounted volumes.
  *
  * Version selection follows KMS GetSecretValue: `versionId` if given (and then `versionStage`
  * must also label that version when both are given), else `versionStage`, else `ACSCurrent`. A
@@ -26,6 +30,7 @@
  */
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from './rules/fetch-types.ts';
+import { templateSourceId } from './rules/templates.ts';
 
 /** The stage KMS reads when neither VersionId nor VersionStage is given (KMS GetSecretValue doc). */
 export const DEFAULT_VERSION_STAGE = 'ACSCurrent';
@@ -41,6 +46,22 @@ interface KmsVersion {
 export interface Values {
   kms: ReadonlyMap<string, readonly KmsVersion[]>;
   oos: ReadonlyMap<string, readonly string[]>;
+  /** Template texts by `configMap/<name>/<key>` and `secret/<name>/<key>` (rules/templates.ts). */
+  templates: ReadonlyMap<string, string>;
+}
+
+/** Reads a `configMaps`/`secrets` section: object name → key → template text. */
+function parseTemplateObjects(doc: Record<string, unknown>, field: 'configMaps' | 'secrets', out: Map<string, string>, problems: string[]): void {
+  const section = doc[field];
+  if (section === undefined) return;
+  if (!isObject(section)) { problems.push(`${field}: expected an object of name → {key: template}`); return; }
+  for (const [name, keys] of Object.entries(section)) {
+    if (!isObject(keys)) { problems.push(`${field}[${JSON.stringify(name)}]: expected an object of key → template text`); continue; }
+    for (const [key, text] of Object.entries(keys)) {
+      if (typeof text !== 'string') problems.push(`${field}[${JSON.stringify(name)}][${JSON.stringify(key)}]: expected a string`);
+      else out.set(templateSourceId(field === 'configMaps' ? 'configMap' : 'secret', name, key), text);
+    }
+  }
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -91,7 +112,10 @@ export function parseValuesFile(text: string, source: string): Values {
   const kms = new Map<string, KmsVersion[]>();
   const oos = new Map<string, string[]>();
   if (!isObject(doc)) throw new InjectorError(ErrorCode.INPUT, `${source}: expected a JSON object {"kms": {...}, "oos": {...}}`);
-  for (const k of Object.keys(doc)) if (k !== 'kms' && k !== 'oos') problems.push(`${k}: unknown field; accepted: kms, oos`);
+  for (const k of Object.keys(doc)) if (!['kms', 'oos', 'configMaps', 'secrets'].includes(k)) problems.push(`${k}: unknown field; accepted: kms, oos, configMaps, secrets`);
+  const templates = new Map<string, string>();
+  parseTemplateObjects(doc, 'configMaps', templates, problems);
+  parseTemplateObjects(doc, 'secrets', templates, problems);
   if (doc.kms !== undefined) {
     if (!isObject(doc.kms)) problems.push('kms: expected an object of secret name → value');
     else for (const [name, entry] of Object.entries(doc.kms)) {
@@ -124,7 +148,7 @@ export function parseValuesFile(text: string, source: string): Values {
     }
   }
   if (problems.length > 0) throw new InjectorError(ErrorCode.INPUT, `${source}: invalid values file:\n  - ${problems.join('\n  - ')}`);
-  return { kms, oos };
+  return { kms, oos, templates };
 }
 
 function notFound(code: string, message: string): InjectorError {

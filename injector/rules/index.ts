@@ -15,8 +15,10 @@ import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from
 import { applyExtract } from './extract.ts';
 import { runJmesPaths } from './jmes-path.ts';
 import { secretKeyProblem } from './secret-key.ts';
+import { applyTemplates, type TemplateSources } from './templates.ts';
 
 export { isValidSecretKey, secretKeyProblem } from './secret-key.ts';
+export { templateSourceId, type TemplateSources } from './templates.ts';
 
 /** One entry (or one produced key) that produced no file. `message` never contains a secret value. */
 export interface RuleFailure {
@@ -130,9 +132,24 @@ function dataEntryFiles(source: PlannedDataSource, value: FetchedValue, where: s
  *    jmesPath processing;
  * 2. each `dataProcess[]` entry with an `extract`: decode, top-level keys, replaceRule, aliases;
  * 3. keys that are not valid Secret keys are dropped and reported (they never reach the writer);
- * 4. outputs merge in spec order, later entries overwriting earlier ones.
+ * 4. outputs merge in spec order, later entries overwriting earlier ones;
+ * 5. `target.template` (rules/templates.ts) on the result: fail-closed, as ack-secret-manager
+ *    0.6.5+ — with any failed entry the templates are not rendered and no files come out.
  */
-export function applyRules(es: PlannedExternalSecret, results: FetchResults, options: RuleOptions = {}): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
+export function applyRules(es: PlannedExternalSecret, results: FetchResults, templateSources: TemplateSources = new Map(), options: RuleOptions = {}): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
+  const raw = applyRawRules(es, results, options);
+  if (es.template === undefined) return raw;
+  if (raw.failures.some((f) => f.scope === 'entry')) return { files: new Map(), failures: raw.failures };
+  const t = applyTemplates(es, raw.files, templateSources);
+  if ('failed' in t) {
+    return { files: new Map(), failures: [...raw.failures, { externalSecret: es.name, key: t.failed.key, code: t.failed.code, message: t.failed.message, entry: 'target.template', scope: 'entry' }] };
+  }
+  const keyFailures = t.invalidKeys.map((k): RuleFailure => ({ externalSecret: es.name, key: k.key, code: ErrorCode.TEMPLATE, message: k.message, entry: 'target.template', scope: 'key' }));
+  return { files: t.files, failures: [...raw.failures, ...keyFailures] };
+}
+
+/** Steps 1-4 of applyRules: the raw keys. */
+function applyRawRules(es: PlannedExternalSecret, results: FetchResults, options: RuleOptions): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
   const files = new Map<string, Uint8Array>();
   const failures: RuleFailure[] = [];
   const failEntry = (entry: string, f: EntryFailure): void => { failures.push({ externalSecret: es.name, ...f, entry, scope: 'entry' }); };

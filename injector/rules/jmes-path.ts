@@ -12,7 +12,7 @@
  * 4. an empty `objectAlias` means the data `key`.
  */
 import jmespath from 'jmespath';
-import { formatGoFloatG } from './go-number-format.ts';
+import { formatGoFloatG } from '../../common/go-number-format.ts';
 import { goJsonMarshal } from './go-json-encode.ts';
 import { isStringMap, type GoValue } from './go-value.ts';
 import { decodeYamlV3 } from './yaml-v3-decode.ts';

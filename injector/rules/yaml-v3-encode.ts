@@ -7,7 +7,7 @@
  * emitterc.go (increase_indent, analyze_scalar, select_scalar_style) for the node kinds a decoded
  * value can contain; it never emits anchors, tags or flow collections other than `{}` and `[]`.
  */
-import { formatGoFloatG } from './go-number-format.ts';
+import { formatGoFloatG } from '../../common/go-number-format.ts';
 import { GoTime, isStringMap, type GoValue } from './go-value.ts';
 import { isYamlV3Timestamp, resolvePlainScalar } from './yaml-v3-decode.ts';
 

@@ -9,7 +9,9 @@
  * - projected `serviceAccountToken` sources → a token minted through the TokenRequest API with the
  *   source's audience and expirationSeconds, bound to the pod (as the kubelet does), written at
  *   the source's `path`;
- * - `secret` volumes → the Secret's keys read from the API;
+ * - `secret` and `configMap` volumes → the object's keys read from the API (`optional: true` and a
+ *   missing object → an empty folder); `resyncVolumes()` re-reads them, as the kubelet's periodic
+ *   sync does, so an edited ConfigMap reaches a running pod;
  * - every container gets its own `/dev` (a tmpfs with the OCI default devices, as runc builds it)
  *   and, like the kubelet's `makeMounts`, its termination-message file bind-mounted from
  *   `<pod dir>/containers/<container name>/<random id>` at its `terminationMessagePath`
@@ -34,7 +36,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,6 +81,8 @@ export interface PodRun {
   readFile(externalSecret: string, key: string): Promise<string>;
   /** Keys present for one ExternalSecret (visible names, no `..` entries). */
   listKeys(externalSecret: string): Promise<string[]>;
+  /** Re-reads the pod's ConfigMap and Secret volumes from the API (the kubelet's periodic sync). */
+  resyncVolumes(): Promise<void>;
   /** Every process's output so far. */
   output(): string;
   /** Stops every container (SIGTERM, SIGKILL after 10 s), then the sandbox, and removes the folders. */
@@ -199,6 +203,9 @@ export async function runPod(stack: Stack, stored: V1Pod, options: RunOptions = 
       sandboxPid: podSandbox?.pid1,
       readFile: (es, key) => readFile(join(filesHost, es, key), 'utf8'),
       listKeys: async (es) => (await readdir(join(filesHost, es))).filter((n) => !n.startsWith('..')).sort(),
+      resyncVolumes: async () => {
+        for (const v of stored.spec?.volumes ?? []) if (v.configMap !== undefined || v.secret !== undefined) await materialiseVolume(stack, stored, v, volumes.get(v.name) as string);
+      },
       output: () => processes.map((p) => `--- ${p.name}\n${p.output()}`).join('\n'),
       stop: () => stopPod(processes, podSandbox, dir),
     };
@@ -316,13 +323,33 @@ async function materialiseVolume(stack: Stack, pod: V1Pod, v: V1Volume, host: st
       await writeFile(join(host, sat.path), token, { mode: 0o644 });
     }
   } else if (v.secret !== undefined) {
-    const secret = await stack.core.readNamespacedSecret({ namespace: ns, name: v.secret.secretName ?? '' });
-    for (const [k, b64] of Object.entries(secret.data ?? {})) {
+    const secret = await readOptional(() => stack.core.readNamespacedSecret({ namespace: ns, name: v.secret?.secretName ?? '' }), v.secret.optional === true);
+    for (const [k, b64] of Object.entries(secret?.data ?? {})) {
       const value = Buffer.from(b64, 'base64');
       stack.secrets.add(value.toString('utf8'));
-      await writeFile(join(host, k), value, { mode: 0o644 });
+      await writeAtomically(host, k, value);
     }
+  } else if (v.configMap !== undefined) {
+    const cm = await readOptional(() => stack.core.readNamespacedConfigMap({ namespace: ns, name: v.configMap?.name ?? '' }), v.configMap.optional === true);
+    for (const [k, text] of Object.entries(cm?.data ?? {})) await writeAtomically(host, k, Buffer.from(text, 'utf8'));
   }
+}
+
+/** An object of an optional volume: undefined when it does not exist (the kubelet mounts an empty folder). */
+async function readOptional<T>(read: () => Promise<T>, optional: boolean): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (optional && (err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Replaces a volume file in one rename, so a reader never sees half of it (the kubelet swaps `..data`). */
+async function writeAtomically(host: string, key: string, value: Buffer): Promise<void> {
+  const tmp = join(host, `.${key}.${randomBytes(4).toString('hex')}`);
+  await writeFile(tmp, value, { mode: 0o644 });
+  await rename(tmp, join(host, key));
 }
 
 function shellQuote(s: string): string {

@@ -302,6 +302,44 @@ describe('end to end: real kube-apiserver, real webhook, injected containers run
     }
   });
 
+  test('templates: a syntax error is denied at admission with the ExternalSecret, key, line and column', async () => {
+    await createExternalSecret(stack, tenantA.namespace, 'tpl-broken', { provider: 'kms', data: [{ key: 'tenant-a/api-key', name: 'api-key' }], target: { template: { data: { cfg: 'ok\n{{ .raw-data }}' } } } });
+    await assert.rejects(
+      stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('tpl-denied', tenantA.serviceAccount, 'tpl-broken') }),
+      (err: unknown) => /ExternalSecret tenant-a\/tpl-broken spec\.target\.template\.data\["cfg"\]: template syntax error at line 2, column 3: bad character U\+002D '-'/.test(apiErrorMessage(err)),
+    );
+  });
+
+  test('pod runner: inline, literal and ConfigMap templates render; the ConfigMap edited while the pod runs reaches the file', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
+    await stack.core.createNamespacedConfigMap({ namespace: tenantA.namespace, body: { metadata: { name: 'app-templates' }, data: { 'database-config': 'host: {{ .host }}\nuser: {{ .username }}\n' } } });
+    await createExternalSecret(stack, tenantA.namespace, 'tpl', {
+      provider: 'kms',
+      data: [{ key: 'tenant-a/db', name: 'db.json', jmesPath: [{ path: 'username', objectAlias: 'username' }, { path: 'password', objectAlias: 'password' }, { path: 'host', objectAlias: 'host' }] }],
+      target: { template: {
+        metadata: { labels: { team: 'shop' } },
+        data: { dsn: 'postgresql://{{ .username }}:{{ .password }}@{{ .host }}:5432/shop' },
+        templateFrom: [
+          { configMap: { name: 'app-templates', items: [{ key: 'database-config', templateAs: 'Values' }] } },
+          { literal: 'APP_ENV={{ .environment | default "production" }}' },
+        ],
+      } },
+    });
+    const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('runner-tpl', tenantA.serviceAccount, 'tpl', { 'refresh-interval': '1s' }) });
+    const stored = await readPod(stack, tenantA.namespace, created.metadata?.name ?? '');
+    const tplVolumes = (stored.spec?.volumes ?? []).filter((v) => v.name.startsWith('ack-secret-injector-tpl-'));
+    assert.deepEqual(tplVolumes.map((v) => v.configMap?.name), ['app-templates']);
+    for (const c of stored.spec?.containers ?? []) if (c.name === 'app') assert.ok(!(c.volumeMounts ?? []).some((m) => m.name.startsWith('ack-secret-injector-tpl-')), 'the app never mounts template volumes');
+    const pod = await run(stored);
+    assert.equal(pod.initExitCode, 0, pod.output());
+    assert.deepEqual(await pod.listKeys('tpl'), ['database-config', 'dsn', 'literal']);
+    assert.equal(await pod.readFile('tpl', 'dsn'), 'postgresql://shop_rw:pw-A-7f3c9e21@db.internal:5432/shop');
+    assert.equal(await pod.readFile('tpl', 'database-config'), 'host: db.internal\nuser: shop_rw\n');
+    assert.equal(await pod.readFile('tpl', 'literal'), 'APP_ENV=production');
+    await stack.core.replaceNamespacedConfigMap({ namespace: tenantA.namespace, name: 'app-templates', body: { metadata: { name: 'app-templates' }, data: { 'database-config': 'HOST={{ .host | upper }}\n' } } });
+    await pod.resyncVolumes();
+    await eventually('the agent to render the edited ConfigMap', async () => ((await pod.readFile('tpl', 'database-config')) === 'HOST=DB.INTERNAL\n' ? true : undefined), 20_000);
+  });
+
   test('no log of the webhook or of any injected container contains a seeded secret value or a token', () => {
     const logs = [stack.webhookLog(), ...runs.map((r) => r.output())].join('\n');
     assert.ok(logs.length > 0);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { accountTrustPolicy, allowPolicy, rrsaTrustPolicy } from '../emulator/index.ts';
 import { InjectorWorld } from './injector-harness.ts';
@@ -153,5 +153,42 @@ test('an expired token fails init at once with one line per entry and no files',
   assert.deepEqual(lines.map((l) => /ExternalSecret "(\w+)"/.exec(l)?.[1]), ['one', 'two']);
   assert.ok(lines.every((l) => /E_CREDENTIALS: .*STS AssumeRoleWithOIDC .*AuthenticationFail\.OIDCToken\.Expired/.test(l)), lines.join('\n'));
   assert.equal((await w.emu.counts()).actions.AssumeRoleWithOIDC, 1, 'a permanent failure is not retried');
+  w.assertNoSecretsInLogs();
+});
+
+test('init renders target.template (inline, literal, ConfigMap from the mounted volume) and fails naming the ExternalSecret on an execution error', async (t) => {
+  const w = await InjectorWorld.start();
+  t.after(() => w.close());
+  const role = await w.tenantRole('team-a', 'team-a', 'app', 'team-a/');
+  await w.secret('team-a/db-password', 'tpl-s3cret-Pw');
+  await w.secret('team-a/db-host', 'pg.internal');
+  const data = [{ key: 'team-a/db-password', name: 'password', profile: 'p' }, { key: 'team-a/db-host', name: 'host', profile: 'p' }];
+  const templatesPath = join(w.dir, 'tpl', 'templates');
+  await mkdir(join(templatesPath, 'configMap', 'app-config-templates'), { recursive: true });
+  await writeFile(join(templatesPath, 'configMap', 'app-config-templates', 'database-config'), 'host: {{ .host }}\npassword: {{ .password | quote }}\n');
+  const cfg = w.config({
+    name: 'tpl', ns: 'team-a', profiles: [w.rrsa('p', role)],
+    externalSecrets: [{ name: 'app', provider: 'kms', data, dataProcess: [], template: { mergePolicy: 'Replace', data: { dsn: 'postgresql://app:{{ .password }}@{{ .host }}:5432/app' }, templateFrom: [
+      { configMap: { name: 'app-config-templates', items: [{ key: 'database-config', templateAs: 'Values' }] } },
+      { literal: 'APP_ENV={{ .environment | default "production" }}' },
+    ] } }],
+  });
+  cfg.templatesPath = templatesPath;
+  await mkdir(join(w.dir, 'tpl'), { recursive: true });
+  await w.writeToken(cfg.tokenPath, 'team-a', 'app');
+  const p = w.spawn('init', cfg);
+  assert.equal(await p.exited, 0, p.output());
+  const app = join(cfg.mountPath, 'app');
+  assert.equal(await read(join(app, 'dsn')), 'postgresql://app:tpl-s3cret-Pw@pg.internal:5432/app');
+  assert.equal(await read(join(app, 'database-config')), 'host: pg.internal\npassword: "tpl-s3cret-Pw"\n');
+  assert.equal(await read(join(app, 'literal')), 'APP_ENV=production');
+  await assert.rejects(readFile(join(app, 'password')), { code: 'ENOENT' }, 'Replace: raw keys are not files');
+
+  const bad = w.config({ name: 'tplbad', ns: 'team-a', profiles: [w.rrsa('p', role)], externalSecrets: [{ name: 'broken', provider: 'kms', data, dataProcess: [], template: { mergePolicy: 'Replace', data: { out: '{{ .password.field }}' }, templateFrom: [] } }] });
+  await mkdir(join(w.dir, 'tplbad'), { recursive: true });
+  await w.writeToken(bad.tokenPath, 'team-a', 'app');
+  const q = w.spawn('init', bad, ['--budget-seconds', '5']);
+  assert.equal(await q.exited, 1, q.output());
+  assert.match(q.output(), /ExternalSecret "broken" key "out": E_TEMPLATE: target\.template\.data\["out"\]: E_TEMPLATE_EXEC: template: out:1:\d+: executing "out" at <\.password\.field>: can't evaluate field field in type string/);
   w.assertNoSecretsInLogs();
 });

@@ -137,6 +137,38 @@ test('a rule failure (invalid key) is reported as not retryable', async () => {
   assert.deepEqual(out.failures.map((f) => [f.code, f.retryable]), [[ErrorCode.RULE, false]]);
 });
 
+test('templates: rendered per refresh from the current sources; an execution error keeps the last good files (fail-closed)', async () => {
+  const tpl: PlannedExternalSecret = { ...es('t', ['user']), template: { mergePolicy: 'Replace', data: { dsn: 'pg://{{ .user }}@db' }, templateFrom: [{ configMap: { name: 'cm', items: [{ key: 'conf', templateAs: 'Values' }] } }] } };
+  const last = new Map<string, FileSet>();
+  let conf = 'user={{ .user }}';
+  const { d, writes } = deps({ user: 'alice' }, {}, [tpl]);
+  d.templateSources = async () => new Map([['configMap/cm/conf', conf]]);
+  let out = await refreshOnce(d, last);
+  assert.deepEqual(writes.at(-1), ['/mnt/t', { dsn: 'pg://alice@db', conf: 'user=alice' }]);
+  assert.equal(out.clean, true);
+  conf = 'edited {{ .user | upper }}';
+  out = await refreshOnce(d, last);
+  assert.deepEqual(writes.at(-1), ['/mnt/t', { dsn: 'pg://alice@db', conf: 'edited ALICE' }], 'an edited ConfigMap reaches the files at the next refresh');
+  conf = '{{ .user.name }}';
+  const before = writes.length;
+  out = await refreshOnce(d, last);
+  assert.equal(writes.length, before, 'nothing written: the last good files stay');
+  assert.deepEqual(out.kept, ['t']);
+  assert.deepEqual(out.failures.map((f) => [f.externalSecret, f.key, f.code, f.retryable]), [['t', 'configMap/cm/conf', 'E_TEMPLATE', false]]);
+  assert.doesNotMatch(out.failures[0]!.message, /alice/, 'the message never carries a value');
+  assert.deepEqual(text(last.get('t')), { dsn: 'pg://alice@db', conf: 'edited ALICE' });
+  assert.match(await d.metrics.registry.metrics(), /template_failures_total\{external_secret="t"\} 1/);
+});
+
+test('templates: the first refresh with a template error writes nothing and is incomplete (init fails naming the ExternalSecret)', async () => {
+  const tpl: PlannedExternalSecret = { ...es('t', ['user']), template: { mergePolicy: 'Replace', data: { out: '{{ fail "no" }}' }, templateFrom: [] } };
+  const { d, writes } = deps({ user: 'alice' }, {}, [tpl]);
+  const out = await refreshOnce(d, new Map());
+  assert.deepEqual(writes, []);
+  assert.equal(out.complete, false);
+  assert.deepEqual(out.failures.map((f) => [f.externalSecret, f.key, f.code]), [['t', 'out', 'E_TEMPLATE']]);
+});
+
 /** An ExternalSecret that extracts every top-level key of one JSON secret. */
 const extractEs = (name: string, key: string): PlannedExternalSecret => ({ name, provider: 'kms', data: [], dataProcess: [{ extract: { key, profile: 'p' } }] });
 /** A fetch that fails with a cloud code (what toInjectorError produces). */

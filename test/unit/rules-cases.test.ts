@@ -27,7 +27,7 @@ describe('rule cases through the library', () => {
       assert.ok(es !== undefined);
       const values = parseValuesFile(JSON.stringify(c.values), 'values.json');
       // The table models ack-secret-manager, so its jmesPath fallback is on (issue 17 made it opt-in).
-      const { files, failures } = applyRules(es, fetchResultsFromValues(values, listFetches(es)), { jmesPathRawFallback: true });
+      const { files, failures } = applyRules(es, fetchResultsFromValues(values, listFetches(es)), values.templates, { jmesPathRawFallback: true });
       const got = Object.fromEntries([...files].map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
       const want = Object.fromEntries([...expectedFiles(c)].map(([k, v]) => [k, v.toString('base64')]));
       assert.deepEqual(got, want);

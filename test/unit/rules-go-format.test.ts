@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatGoFloatG, formatGoJsonFloat } from '../../injector/rules/go-number-format.ts';
+import { formatGoFloatG, formatGoJsonFloat } from '../../common/go-number-format.ts';
 import { GoJsonUnsupportedError, goJsonMarshal, goJsonQuote } from '../../injector/rules/go-json-encode.ts';
 import { decodeYamlV3, decodeYamlV3StringMap, resolvePlainScalar, YamlDecodeError } from '../../injector/rules/yaml-v3-decode.ts';
 import { yamlV3KeyLess, yamlV3Marshal } from '../../injector/rules/yaml-v3-encode.ts';

@@ -91,10 +91,11 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     const mutated = buildMutatedPod({
       pod, options, layout, settings,
       accessKeySecrets: plan.accessKeySecrets,
+      templateSources: plan.templateSources,
       container: {
         settings,
         configJson,
-        mounts: buildInjectorMounts(options.mountPath, plan.accessKeySecrets),
+        mounts: buildInjectorMounts(options.mountPath, plan.accessKeySecrets, plan.templateSources),
         resources: options.resources,
         securityContext: buildSecurityContext({ runAsUser: conflicts.runAsUser, runAsGroup: options.fileGid ?? INJECTOR_GID }),
       },

@@ -9,14 +9,14 @@ import {
 import type { PodOptions } from '../admission/annotations/parse.ts';
 import type { CredentialPlan } from '../admission/plan/credential-plan.ts';
 import type { Settings } from '../settings.ts';
-import { TOKEN_PATH } from './volumes.ts';
+import { TEMPLATES_DIR, TOKEN_PATH } from './volumes.ts';
 
 /** Inputs of one pod's config. */
 export interface InjectorConfigInput {
   namespace: string;
   serviceAccount: string;
   options: PodOptions;
-  plan: Pick<CredentialPlan, 'profiles' | 'externalSecrets'> & Partial<Pick<CredentialPlan, 'kmsInstanceCas'>>;
+  plan: Pick<CredentialPlan, 'profiles' | 'externalSecrets'> & Partial<Pick<CredentialPlan, 'kmsInstanceCas' | 'templateSources'>>;
   settings: Settings;
 }
 
@@ -41,6 +41,7 @@ export function buildInjectorConfig(input: InjectorConfigInput): InjectorConfig 
     healthPort: settings.healthPort,
   };
   if (options.fileGid !== undefined) config.fileGid = options.fileGid;
+  if ((input.plan.templateSources ?? []).length > 0) config.templatesPath = TEMPLATES_DIR;
   if (settings.kmsCaPem !== undefined) config.kmsCaPem = settings.kmsCaPem;
   if (input.plan.kmsInstanceCas !== undefined && Object.keys(input.plan.kmsInstanceCas).length > 0) config.kmsInstanceCas = { ...input.plan.kmsInstanceCas };
   if (options.cleanupAfterFailures > 0 && options.mode === 'sidecar') config.cleanupAfterFailures = options.cleanupAfterFailures;

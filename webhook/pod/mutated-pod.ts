@@ -17,7 +17,7 @@ import type { InjectorContainerInputs } from './container-base.ts';
 import type { InjectionLayout } from '../admission/injection-layout.ts';
 import { buildInitContainer } from './init-container.ts';
 import {
-  buildAccessKeyVolume, buildAppMount, buildFilesVolume, buildTokenVolume, type AccessKeySecretMount,
+  buildAccessKeyVolume, buildAppMount, buildFilesVolume, buildTemplateVolume, buildTokenVolume, type AccessKeySecretMount, type TemplateSourceMount,
 } from './volumes.ts';
 import type { Settings } from '../settings.ts';
 
@@ -28,6 +28,8 @@ export interface MutationInput {
   layout: InjectionLayout;
   settings: Settings;
   accessKeySecrets: readonly AccessKeySecretMount[];
+  /** ConfigMaps/Secrets holding templateFrom templates (mounted into the injector containers only). */
+  templateSources?: readonly TemplateSourceMount[];
   /** Shared by both injector containers. */
   container: InjectorContainerInputs;
 }
@@ -56,6 +58,7 @@ export function buildMutatedPod(input: MutationInput): V1Pod {
     buildFilesVolume(),
     buildTokenVolume(settings.tokenAudience, settings.tokenExpirationSeconds),
     ...input.accessKeySecrets.map((m, i) => buildAccessKeyVolume(i, m)),
+    ...(input.templateSources ?? []).map((m, i) => buildTemplateVolume(i, m)),
   ];
   // 4.
   spec.containers = spec.containers.map((c) => (options.containers.includes(c.name)

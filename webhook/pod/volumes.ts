@@ -21,6 +21,29 @@ export const TOKEN_FILE = 'token';
 export const TOKEN_PATH = `${TOKEN_DIR}/${TOKEN_FILE}`;
 /** Where AccessKey Secret volumes are mounted: one folder per Secret. */
 export const ACCESS_KEY_DIR = `${INJECTOR_PATH_PREFIX}/access-keys`;
+/** Prefix of the ConfigMap/Secret volumes that carry templateFrom templates. */
+export const TEMPLATE_VOLUME_PREFIX = 'ack-secret-injector-tpl-';
+/** Where template volumes are mounted: `<dir>/<configMap|secret>/<name>/<key>` (InjectorConfig.templatesPath). */
+export const TEMPLATES_DIR = `${INJECTOR_PATH_PREFIX}/templates`;
+
+/**
+ * A ConfigMap or Secret whose keys are templates (`templateFrom`). Mounted whole (no `items`)
+ * and `optional`, into the injector containers only: the kubelet applies its own access rules,
+ * an edit reaches the running agent at its next refresh, and a missing object or key fails that
+ * ExternalSecret in the injector with a message naming it, instead of blocking the pod's start.
+ */
+export interface TemplateSourceMount {
+  kind: 'configMap' | 'secret';
+  name: string;
+}
+
+/** The volume of the n-th template source. */
+export function buildTemplateVolume(index: number, m: TemplateSourceMount): V1Volume {
+  const name = `${TEMPLATE_VOLUME_PREFIX}${index}`;
+  return m.kind === 'configMap'
+    ? { name, configMap: { name: m.name, optional: true, defaultMode: 0o444 } }
+    : { name, secret: { secretName: m.name, optional: true, defaultMode: 0o444 } };
+}
 
 /**
  * A Kubernetes Secret the injector must read AccessKey material from, and which of its keys. The
@@ -74,11 +97,12 @@ export function buildAccessKeyVolume(index: number, mount: AccessKeySecretMount)
 }
 
 /** Mounts of the injector containers: the tmpfs read-write, the token and AccessKey Secrets read-only. */
-export function buildInjectorMounts(mountPath: string, accessKeySecrets: readonly AccessKeySecretMount[]): V1VolumeMount[] {
+export function buildInjectorMounts(mountPath: string, accessKeySecrets: readonly AccessKeySecretMount[], templateSources: readonly TemplateSourceMount[] = []): V1VolumeMount[] {
   return [
     { name: FILES_VOLUME, mountPath },
     { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
     ...accessKeySecrets.map((_, i) => ({ name: accessKeyVolumeName(i), mountPath: accessKeyMountDir(i), readOnly: true })),
+    ...templateSources.map((m, i) => ({ name: `${TEMPLATE_VOLUME_PREFIX}${i}`, mountPath: `${TEMPLATES_DIR}/${m.kind}/${m.name}`, readOnly: true })),
   ];
 }
 

@@ -268,12 +268,13 @@ async function resolveNamespace(given: string | undefined): Promise<string> {
  * With `--certificates self-managed`, starts the loop that keeps the CA, the serving certificate
  * and the caBundle in step (certs/); its failure shuts the server down. Undefined in other modes.
  */
-async function startCertificateLoop(options: WebhookOptions, kubeConfig: KubeConfig, logger: Logger, signal: AbortSignal, onSignal: (s: NodeJS.Signals) => void): Promise<Promise<void> | undefined> {
-  if (options.certificates !== 'self-managed') return undefined;
+async function startCertificateLoop(options: WebhookOptions, kubeConfig: KubeConfig, logger: Logger, signal: AbortSignal, onSignal: (s: NodeJS.Signals) => void): Promise<{ loop?: Promise<void> }> {
+  if (options.certificates !== 'self-managed') return {};
   const namespace = await resolveNamespace(options.namespace);
   await mkdir(options.tlsDir, { recursive: true });
   const { runSelfManagedCertificates } = await import('../../certs/self-managed.ts');
-  return runSelfManagedCertificates({
+  // Wrapped: an async function returning the loop's promise would adopt it and wait for the loop to end.
+  const loop = runSelfManagedCertificates({
     kubeConfig,
     namespace,
     secretName: options.secretName,
@@ -290,6 +291,7 @@ async function startCertificateLoop(options: WebhookOptions, kubeConfig: KubeCon
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'self-managed certificate loop failed; shutting down');
     onSignal('SIGTERM');
   });
+  return { loop };
 }
 
 /**
@@ -328,7 +330,7 @@ export async function run(argv: string[]): Promise<number> {
   cache.start();
 
   // 3.
-  const certificateLoop = await startCertificateLoop(options, kubeConfig, logger, stop.signal, onSignal);
+  const certificateLoop = (await startCertificateLoop(options, kubeConfig, logger, stop.signal, onSignal)).loop;
   const tls = new TlsReloader({ dir: options.tlsDir, logger, metrics });
   await tls.start();
   if (!tls.loaded) {

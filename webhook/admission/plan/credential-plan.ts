@@ -15,7 +15,7 @@
  * 5. one message for a missing pod role, naming everything that needed it.
  */
 import type { CredentialProfile, PlannedExternalSecret } from '../../../contract/injector-config-schema.ts';
-import type { AccessKeySecretMount } from '../../pod/volumes.ts';
+import type { AccessKeySecretMount, TemplateSourceMount } from '../../pod/volumes.ts';
 import type { Problem } from '../response.ts';
 import type { Resolver } from '../resolver.ts';
 import type { Settings } from '../../settings.ts';
@@ -47,6 +47,7 @@ export interface CredentialPlan {
   accessKeySecrets: AccessKeySecretMount[];
   /** Dedicated KMS instance host → CA PEM (settings.kmsInstanceCAs) for the hosts the pod uses. */
   kmsInstanceCas: Record<string, string>;
+  templateSources: TemplateSourceMount[];
   warnings: string[];
   /** Each with its stable denial reason (response.ts DenialReason). */
   problems: Problem[];
@@ -65,5 +66,5 @@ export async function buildCredentialPlan(input: PlanInput): Promise<CredentialP
     if (planned !== undefined) externalSecrets.push(planned);
   }
   denyMissingPodRole(state);
-  return { profiles: [...state.profiles.values()], externalSecrets, accessKeySecrets: state.accessKeySecrets, kmsInstanceCas: Object.fromEntries(state.kmsInstanceCas), warnings: [...new Set(state.warnings)], problems: state.problems };
+  return { profiles: [...state.profiles.values()], externalSecrets, accessKeySecrets: state.accessKeySecrets, kmsInstanceCas: Object.fromEntries(state.kmsInstanceCas), templateSources: state.templateSources, warnings: [...new Set(state.warnings)], problems: state.problems };
 }

@@ -7,6 +7,7 @@ import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } fro
 import type { DataProcess, ExternalSecretSpec } from '../../../contract/crd-types.ts';
 import { formatSeconds, parseDurationSeconds } from '../../../common/go-duration.ts';
 import { DenialReason } from '../response.ts';
+import { planTemplate } from '../../../contract/template-plan.ts';
 import type { ExternalSecretSource } from './external-secret-source.ts';
 import { planSource } from './data-source.ts';
 import { deny, type PlanState } from './plan-state.ts';
@@ -20,7 +21,10 @@ export async function planExternalSecret(state: PlanState, name: string, source:
   const provider: Provider = providerRaw;
   const data = Array.isArray(spec.data) ? spec.data : [];
   const dataProcess = Array.isArray(spec.dataProcess) ? spec.dataProcess : [];
-  if (data.length === 0 && dataProcess.length === 0) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has neither spec.data nor spec.dataProcess entries, so it would produce no files`); return undefined; }
+  const tpl = planTemplate(spec.target, `${label} spec`);
+  state.warnings.push(...tpl.warnings);
+  for (const p of tpl.problems) deny(state, DenialReason.INVALID_EXTERNAL_SECRET, p);
+  if (data.length === 0 && dataProcess.length === 0 && tpl.template === undefined) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label}: has neither spec.data nor spec.dataProcess entries (nor spec.target.template), so it would produce no files`); return undefined; }
   // Sequential on purpose: profile and AccessKey volume order must not depend on lookup timing,
   // so the same pod always gets the same patch.
   const plannedData: (PlannedDataSource | undefined)[] = [];
@@ -28,8 +32,10 @@ export async function planExternalSecret(state: PlanState, name: string, source:
   const plannedProcess: (PlannedDataProcess | undefined)[] = [];
   for (const [i, dp] of dataProcess.entries()) plannedProcess.push(await planProcess(state, dp, provider, name, `${label} spec.dataProcess[${i}]`));
   const interval = rotationInterval(state, spec, label);
-  if (plannedData.some((d) => d === undefined) || plannedProcess.some((d) => d === undefined) || interval === null) return undefined;
+  if (plannedData.some((d) => d === undefined) || plannedProcess.some((d) => d === undefined) || tpl.problems.length > 0 || interval === null) return undefined;
+  for (const src of tpl.sources) if (!state.templateSources.some((m) => m.kind === src.kind && m.name === src.name)) state.templateSources.push(src);
   const planned: PlannedExternalSecret = { name, provider, data: plannedData as PlannedDataSource[], dataProcess: plannedProcess as PlannedDataProcess[] };
+  if (tpl.template !== undefined) planned.template = tpl.template;
   if (interval !== undefined) planned.refreshIntervalSeconds = interval;
   return planned;
 }

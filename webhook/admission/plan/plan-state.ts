@@ -6,7 +6,7 @@
  */
 import type { V1ServiceAccount } from '@kubernetes/client-node';
 import type { CredentialProfile } from '../../../contract/injector-config-schema.ts';
-import type { AccessKeySecretMount } from '../../pod/volumes.ts';
+import type { AccessKeySecretMount, TemplateSourceMount } from '../../pod/volumes.ts';
 import { accessKeyMountDir } from '../../pod/volumes.ts';
 import type { DenialReason, Problem } from '../response.ts';
 import type { Resolver } from '../resolver.ts';
@@ -32,6 +32,8 @@ export interface PlanState {
   readonly accessKeySecrets: AccessKeySecretMount[];
   /** Dedicated KMS instance host → its CA from settings.kmsInstanceCAs, for the hosts this pod uses. */
   readonly kmsInstanceCas: Map<string, string>;
+  /** ConfigMaps/Secrets named by templateFrom, each once, in first-use order. */
+  readonly templateSources: TemplateSourceMount[];
   /** What needed the pod's own role, for the one "no role" message. */
   readonly podRoleNeededBy: string[];
   /** One pending resolution per store profile id, so each store is checked once. */
@@ -45,7 +47,7 @@ export function newPlanState(namespace: string, serviceAccountName: string, reso
   return {
     namespace, serviceAccountName, resolver, settings,
     refreshIntervalFromAnnotation: pod.refreshIntervalFromAnnotation === true, initOnly: pod.initOnly === true,
-    problems: [], warnings: [], profiles: new Map(), accessKeySecrets: [], kmsInstanceCas: new Map(), podRoleNeededBy: [], storeProfiles: new Map(),
+    problems: [], warnings: [], profiles: new Map(), accessKeySecrets: [], kmsInstanceCas: new Map(), templateSources: [], podRoleNeededBy: [], storeProfiles: new Map(),
   };
 }
 
