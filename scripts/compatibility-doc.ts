@@ -11,7 +11,7 @@ const FATE_TEXT: Readonly<Record<Fate, string>> = {
   conditional: 'honoured / refused (see note)',
   warned: '**warning**: no effect in a pod',
   denied: '**denied** at admission',
-  templates: 'issue 12 / templates',
+  templates: 'issue 12 / templates: see docs/templates.md',
   status: 'status (controller-written, not read)',
 };
 
