@@ -80,6 +80,15 @@ test('an invalid endpoint throws E_CONFIG naming where it came from', () => {
   assert.throws(() => resolveStsEndpoint({ endpoints: {}, region: 'cn hangzhou' }, noEnv), (err) => hasCode(err, ErrorCode.CONFIG) && /from default/.test(err.message));
 });
 
+test('a dedicated KMS gateway gets its own instance CA (kmsInstanceCas) before kmsCaPem', () => {
+  const own = '-----BEGIN CERTIFICATE-----\nOWN\n-----END CERTIFICATE-----\n';
+  const fallback = '-----BEGIN CERTIFICATE-----\nALL\n-----END CERTIFICATE-----\n';
+  const cfg = { endpoints: {}, region, kmsCaPem: fallback, kmsInstanceCas: { 'kst-1.cryptoservice.kms.aliyuncs.com': own } };
+  assert.equal(resolveKmsEndpoint('kst-1.cryptoservice.kms.aliyuncs.com', cfg, noEnv).ca, own);
+  assert.equal(resolveKmsEndpoint('kst-2.cryptoservice.kms.aliyuncs.com', cfg, noEnv).ca, fallback);
+  assert.equal(resolveKmsEndpoint('kst-1.cryptoservice.kms.aliyuncs.com', { endpoints: {}, region, kmsInstanceCas: cfg.kmsInstanceCas }, noEnv).ca, own);
+});
+
 test('a dedicated KMS gateway without kmsCaPem is refused', () => {
   assert.throws(() => resolveKmsEndpoint('kst-1.cryptoservice.kms.aliyuncs.com', { endpoints: {}, region }, noEnv), (err) => hasCode(err, ErrorCode.CONFIG) && /kmsCaPem/.test(err.message));
 });
