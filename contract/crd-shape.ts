@@ -91,6 +91,18 @@ function isSet(v: unknown): boolean {
   return true;
 }
 
+/** Per field table: its names and their lower-case index, computed once (the inventory is static). */
+const FIELD_INDEX = new WeakMap<Readonly<Record<string, Field>>, { known: string[]; byFold: Map<string, string> }>();
+function fieldIndex(fields: Readonly<Record<string, Field>>): { known: string[]; byFold: Map<string, string> } {
+  let index = FIELD_INDEX.get(fields);
+  if (index === undefined) {
+    const known = Object.keys(fields);
+    index = { known, byFold: new Map(known.map((k) => [k.toLowerCase(), k])) };
+    FIELD_INDEX.set(fields, index);
+  }
+  return index;
+}
+
 class Walk {
   readonly problems: string[] = [];
   readonly warnings: string[] = [];
@@ -103,8 +115,9 @@ class Walk {
     if (this.problems.length < MAX_SHAPE_MESSAGES) this.problems.push(`${this.label} ${path}: ${text}`);
     else this.#moreProblems++;
   }
-  warn(path: string, text: string): void {
-    if (this.warnings.length < MAX_SHAPE_MESSAGES) this.warnings.push(`${this.label} ${path}: ${text}`);
+  warn(path: string, text: string | (() => string)): void {
+    // A lazy text is only built when it is listed: past the cap a warning is just counted.
+    if (this.warnings.length < MAX_SHAPE_MESSAGES) this.warnings.push(`${this.label} ${path}: ${typeof text === 'string' ? text : text()}`);
     else this.#moreWarnings++;
   }
   finish(): void {
@@ -164,13 +177,13 @@ class Walk {
    *    else check the shape, then warn for a set `warned` field.
    */
   object(o: Record<string, unknown>, fields: Readonly<Record<string, Field>>, path: string): Record<string, unknown> {
-    const known = Object.keys(fields);
-    const byFold = new Map(known.map((k) => [k.toLowerCase(), k]));
+    const { known, byFold } = fieldIndex(fields);
     const given = new Map<string, unknown>();
     // 1.
-    for (const [k, v] of Object.entries(o)) {
-      const at = path === '' ? excerptKey(k) : `${path}.${excerptKey(k)}`;
+    for (const k in o) {
+      const v = o[k];
       if (Object.hasOwn(fields, k)) { given.set(k, v); continue; }
+      const at = path === '' ? excerptKey(k) : `${path}.${excerptKey(k)}`;
       const canonical = byFold.get(k.toLowerCase());
       if (canonical !== undefined) {
         if (Object.hasOwn(o, canonical)) { this.warn(at, `ignored: the field is also set with its exact spelling ${JSON.stringify(canonical)}`); continue; }
@@ -178,27 +191,36 @@ class Walk {
         given.set(canonical, v);
         continue;
       }
-      const near = nearestField(k, known);
-      this.warn(at, `unknown field, ignored${near === undefined ? `; known fields here: ${known.slice(0, 12).join(', ')}` : `; did you mean ${JSON.stringify(near)}?`}`);
+      this.warn(at, () => {
+        const near = nearestField(k, known);
+        return `unknown field, ignored${near === undefined ? `; known fields here: ${known.slice(0, 12).join(', ')}` : `; did you mean ${JSON.stringify(near)}?`}`;
+      });
     }
     // 2.
     const out: Record<string, unknown> = {};
-    for (const [name, field] of Object.entries(fields)) {
-      const at = path === '' ? name : `${path}.${name}`;
+    for (const name of known) {
       const v = given.get(name);
+      if (v === undefined && field(fields, name).required !== true) continue;
+      const field_ = field(fields, name);
+      const at = path === '' ? name : `${path}.${name}`;
       if (v === undefined || v === null) {
-        if (field.required === true) this.problem(at, `required; expected ${accepted(field)}`);
+        if (field_.required === true) this.problem(at, `required; expected ${accepted(field_)}`);
         continue;
       }
-      if (field.fate === 'status') { out[name] = v; continue; }
-      if (field.fate === 'denied') { if (isSet(v)) this.problem(at, `not supported: ${field.note}`); continue; }
-      const x = this.value(v, field, at);
+      if (field_.fate === 'status') { out[name] = v; continue; }
+      if (field_.fate === 'denied') { if (isSet(v)) this.problem(at, `not supported: ${field_.note}`); continue; }
+      const x = this.value(v, field_, at);
       if (x === undefined) continue;
       out[name] = x;
-      if (field.fate === 'warned' && isSet(x)) this.warn(at, `has no effect in a pod: ${field.note}`);
+      if (field_.fate === 'warned' && isSet(x)) this.warn(at, `has no effect in a pod: ${field_.note}`);
     }
     return out;
   }
+}
+
+/** The field of a known name (present by construction). */
+function field(fields: Readonly<Record<string, Field>>, name: string): Field {
+  return fields[name] as Field;
 }
 
 /** Keys are user text: quote odd ones, bound long ones. */
