@@ -56,6 +56,7 @@ export interface ExternalSecretSpec {
   data?: DataSource[];
   dataProcess?: DataProcess[];
   type?: string;
+  /** Go duration: this ExternalSecret's refresh interval. */
   rotationInterval?: string;
   target?: ExternalSecretTarget;
 }
@@ -166,4 +167,26 @@ export interface ClusterSecretStore {
   kind?: 'ClusterSecretStore';
   metadata: ObjectMeta;
   spec: SecretStoreSpec & { conditions?: ClusterSecretStoreCondition[] };
+}
+
+/** A ClusterExternalSecret's namespace condition: the same three fields as a ClusterSecretStore's. */
+export type ClusterExternalSecretCondition = ClusterSecretStoreCondition;
+
+/**
+ * One ExternalSecret spec for many namespaces (reference §1.4). Pods name it by
+ * `externalSecretName` (default: its own name); its conditions and deprecated
+ * `namespaceSelectors` select the namespaces (§1.5).
+ */
+export interface ClusterExternalSecret {
+  apiVersion?: string;
+  kind?: 'ClusterExternalSecret';
+  metadata: ObjectMeta;
+  spec: {
+    externalSecretSpec: ExternalSecretSpec;
+    externalSecretName?: string;
+    externalSecretMetadata?: { annotations?: Record<string, string>; labels?: Record<string, string> };
+    namespaceSelectors?: (LabelSelector | null)[];
+    conditions?: ClusterExternalSecretCondition[];
+    rotationInterval?: string;
+  };
 }

@@ -39,7 +39,18 @@ export interface AccessKeyProfile {
   remoteRoleSessionName?: string;
 }
 
-export type CredentialProfile = RrsaProfile | AccessKeyProfile;
+/**
+ * The node's ECS RAM role from the instance metadata service (upstream `enableWorkerRole`); only
+ * planned when the webhook setting enables it. Weakest isolation: every pod on the node shares it.
+ */
+export interface EcsRoleProfile {
+  id: string;
+  kind: 'ecsRole';
+  remoteRoleArn?: string;
+  remoteRoleSessionName?: string;
+}
+
+export type CredentialProfile = RrsaProfile | AccessKeyProfile | EcsRoleProfile;
 
 /** A data source as the injector needs it: the CRD shape, with the store reference resolved to a profile id. */
 export interface PlannedDataSource extends Omit<DataSource, 'secretStoreRef'> {
@@ -57,6 +68,8 @@ export interface PlannedExternalSecret {
   provider: 'kms' | 'oos';
   data: PlannedDataSource[];
   dataProcess: PlannedDataProcess[];
+  /** This ExternalSecret's own refresh interval (`spec.rotationInterval`); absent → config.refreshIntervalSeconds. */
+  refreshIntervalSeconds?: number;
   /** `spec.target.template`, when set (docs/templates.md). */
   template?: PlannedTemplate;
 }
@@ -102,6 +115,15 @@ export interface InjectorConfig {
   endpoints: { sts?: string; kms?: string; oos?: string };
   /** PEM CA for dedicated KMS instance endpoints (`<id>.cryptoservice.kms.aliyuncs.com`); public data. */
   kmsCaPem?: string;
+  /** Per dedicated instance host → PEM CA (settings.kmsInstanceCAs resolved by the webhook); wins over kmsCaPem. */
+  kmsInstanceCas?: Record<string, string>;
+  /**
+   * After this many consecutive refreshes in which every entry of an ExternalSecret failed because
+   * its source is gone for good (not found, access denied), its files are removed. Absent: never.
+   */
+  cleanupAfterFailures?: number;
+  /** Upstream's jmesPath fallback: a path that yields nothing writes the raw value (default: the entry fails). */
+  jmesPathRawFallback?: boolean;
   profiles: CredentialProfile[];
   externalSecrets: PlannedExternalSecret[];
   /** Where ConfigMap/Secret template volumes are mounted (set when an ExternalSecret uses them). */
@@ -205,6 +227,14 @@ export function validateInjectorConfig(doc: unknown): string[] {
   int(p, doc, 'healthPort', 'config', 0, 65535, true);
   if (doc.namedMetrics !== undefined && typeof doc.namedMetrics !== 'boolean') p.push(`config.namedMetrics: expected a boolean, got ${JSON.stringify(doc.namedMetrics)}`);
   str(p, doc, 'kmsCaPem', 'config', false);
+  int(p, doc, 'cleanupAfterFailures', 'config', 1, 100_000, false);
+  if (doc.jmesPathRawFallback !== undefined && typeof doc.jmesPathRawFallback !== 'boolean') p.push(`config.jmesPathRawFallback: expected a boolean, got ${JSON.stringify(doc.jmesPathRawFallback)}`);
+  if (doc.kmsInstanceCas !== undefined) {
+    if (!isObject(doc.kmsInstanceCas)) p.push('config.kmsInstanceCas: expected an object of host → PEM');
+    else for (const [host, pem] of Object.entries(doc.kmsInstanceCas)) {
+      if (!HOST_RE.test(host) || typeof pem !== 'string' || pem === '') p.push(`config.kmsInstanceCas.${host}: expected a host name key and a PEM string value`);
+    }
+  }
   str(p, doc, 'templatesPath', 'config', false);
   if (typeof doc.templatesPath === 'string' && !doc.templatesPath.startsWith('/')) p.push(`config.templatesPath: expected an absolute path, got ${JSON.stringify(doc.templatesPath)}`);
   if (doc.notify !== undefined) {
@@ -240,8 +270,8 @@ export function validateInjectorConfig(doc: unknown): string[] {
     } else if (pr.kind === 'accessKey') {
       for (const f of ['accessKeyIdFile', 'accessKeySecretFile']) str(p, pr, f, path, true);
       for (const f of ['roleArn', 'roleSessionName']) str(p, pr, f, path, false);
-    } else {
-      p.push(`${path}.kind: expected "rrsa" or "accessKey", got ${JSON.stringify(pr.kind)}`);
+    } else if (pr.kind !== 'ecsRole') {
+      p.push(`${path}.kind: expected "rrsa", "accessKey" or "ecsRole", got ${JSON.stringify(pr.kind)}`);
     }
     for (const f of ['remoteRoleArn', 'remoteRoleSessionName']) str(p, pr, f, path, false);
   });
@@ -256,6 +286,7 @@ export function validateInjectorConfig(doc: unknown): string[] {
       } else if (names.has(es.name)) p.push(`${path}.name: duplicate ${JSON.stringify(es.name)}`);
       else names.add(es.name);
       if (es.provider !== 'kms' && es.provider !== 'oos') p.push(`${path}.provider: expected "kms" or "oos", got ${JSON.stringify(es.provider)}`);
+      int(p, es, 'refreshIntervalSeconds', path, 1, 86400 * 7, false);
       if (!Array.isArray(es.data)) p.push(`${path}.data: expected an array`);
       else es.data.forEach((d, j) => checkSource(p, d, `${path}.data[${j}]`, ids));
       if (es.template !== undefined) checkTemplate(p, es.template, `${path}.template`);

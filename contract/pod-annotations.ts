@@ -41,6 +41,8 @@ export const Annotation = {
   /** After a refresh that changed files, send this signal to the main process of notify-container. */
   notifySignal: `${PREFIX}notify-signal`,
   notifyContainer: `${PREFIX}notify-container`,
+  /** Remove an ExternalSecret's files after N refreshes that found every source gone (0: never); overrides settings.cleanupAfterFailures. */
+  cleanupAfterFailures: `${PREFIX}cleanup-after-failures`,
 } as const;
 
 /** The value of the status annotation after injection. */

@@ -97,17 +97,21 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
       if (current !== undefined) lastGood.set(es.name, current);
     }
     const write = folderWriter(config);
+    const cleanup = config.cleanupAfterFailures === undefined ? undefined : { after: config.cleanupAfterFailures, counts: new Map<string, number>() };
     // 3.
     const { refreshes } = await runAgentLoop({
       intervalMs: intervalMs ?? config.refreshIntervalSeconds * 1000,
+      ...(intervalMs === undefined && config.externalSecrets.some((es) => es.refreshIntervalSeconds !== undefined)
+        ? { schedule: config.externalSecrets.map((es) => ({ name: es.name, intervalMs: (es.refreshIntervalSeconds ?? config.refreshIntervalSeconds) * 1000 })) }
+        : {}),
       signal,
-      refresh: () => refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood),
+      refresh: (due) => refreshOnce({ externalSecrets: due === undefined ? config.externalSecrets : config.externalSecrets.filter((es) => due.includes(es.name)), cleanup, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood),
       afterRefresh: async (outcome, first) => {
         const result = outcome.clean ? 'success' : outcome.changed.length > 0 || outcome.kept.length < config.externalSecrets.length ? 'partial' : 'failure';
         metrics.refreshes.inc({ result });
         if (outcome.complete) health.setReady();
         if (outcome.clean) metrics.lastSuccess.setToCurrentTime();
-        logger.info({ result, changed: outcome.changed, kept: outcome.kept, failures: outcome.failures.length }, 'refresh done');
+        logger.info({ result, changed: outcome.changed, kept: outcome.kept, failures: outcome.failures.length, ...(outcome.zeroOutput.length > 0 ? { zeroOutput: outcome.zeroOutput } : {}), ...(outcome.removed.length > 0 ? { removed: outcome.removed } : {}) }, 'refresh done');
         const decision = decideNotify(config.notify, outcome.changed, first);
         if (decision.notify && config.notify !== undefined) {
           await deliverNotify(config.notify, decision.changed, {

@@ -26,34 +26,64 @@ export function nextDelayMs(intervalMs: number, consecutiveFailures: number, ran
 
 /** What the loop needs. */
 export interface AgentLoopDeps {
+  /** The pod's interval: of every ExternalSecret without its own. */
   intervalMs: number;
+  /**
+   * Per ExternalSecret intervals (`spec.rotationInterval`, issue 17): each is refreshed on its own
+   * schedule, so a fast-rotating token does not drag a slow certificate along. Absent → every
+   * ExternalSecret together at `intervalMs`.
+   */
+  schedule?: readonly { name: string; intervalMs: number }[];
   signal: AbortSignal;
-  refresh: () => Promise<RefreshOutcome>;
+  /** Refreshes the named ExternalSecrets (all of them when `due` is undefined). */
+  refresh: (due: readonly string[] | undefined) => Promise<RefreshOutcome>;
   /** Called after every refresh that was not aborted; `first` is true for the loop's first refresh. */
   afterRefresh: (outcome: RefreshOutcome, first: boolean) => Promise<void>;
   random?: () => number;
+  now?: () => number;
+}
+
+/** Whether `name` failed in `outcome` (kept its last good files, or an entry failed). */
+function failedIn(outcome: RefreshOutcome, name: string): boolean {
+  return outcome.kept.includes(name) || outcome.failures.some((f) => f.externalSecret === name);
 }
 
 /**
- * Runs until the signal aborts.
- * 1. Refresh (fetch, rules, write).
+ * Runs until the signal aborts. Each schedule entry has a due time; all are due at start.
+ * 1. Refresh the entries that are due (fetch, rules, write).
  * 2. Unless aborted meanwhile, report the outcome (readiness, metrics, notify).
- * 3. Wait the jittered interval (or the failure backoff); abort ends the wait at once.
+ * 3. Give each refreshed entry its next due time: its interval minus jitter, or the failure
+ *    backoff after a failed refresh. One jitter draw per round, so entries with equal intervals
+ *    stay in one refresh (one round of cloud calls, not several).
+ * 4. Wait until the earliest due time; abort ends the wait at once.
  */
 export async function runAgentLoop(deps: AgentLoopDeps): Promise<{ refreshes: number }> {
   const random = deps.random ?? Math.random;
-  let failures = 0;
+  const now = deps.now ?? Date.now;
+  const entries = deps.schedule ?? [{ name: '', intervalMs: deps.intervalMs }];
+  const due = new Map(entries.map((e) => [e.name, now()]));
+  const failures = new Map(entries.map((e) => [e.name, 0]));
   let refreshes = 0;
   while (!deps.signal.aborted) {
     // 1.
-    const outcome = await deps.refresh();
+    const t = now();
+    const dueNow = entries.filter((e) => (due.get(e.name) ?? t) <= t);
+    const outcome = await deps.refresh(deps.schedule === undefined ? undefined : dueNow.map((e) => e.name));
     if (outcome.aborted) break;
     // 2.
     await deps.afterRefresh(outcome, refreshes === 0);
     refreshes++;
-    failures = outcome.clean ? 0 : failures + 1;
     // 3.
-    await sleep(nextDelayMs(deps.intervalMs, failures, random), deps.signal);
+    const r = random();
+    const after = now();
+    for (const e of dueNow) {
+      const failed = deps.schedule === undefined ? !outcome.clean : failedIn(outcome, e.name);
+      const n = failed ? (failures.get(e.name) ?? 0) + 1 : 0;
+      failures.set(e.name, n);
+      due.set(e.name, after + nextDelayMs(e.intervalMs, n, () => r));
+    }
+    // 4.
+    await sleep(Math.max(0, Math.min(...due.values()) - now()), deps.signal);
   }
   return { refreshes };
 }

@@ -14,12 +14,16 @@
  *   as in production, and only then is the connection sent to this loopback address (the local
  *   Alibaba Cloud emulator). Production validation never accepts an IP or a port, so the emulator
  *   can only be reached through this explicitly named switch; the webhook never sets it.
+ * - `SECRET_INJECTOR_TEST_METADATA_ENDPOINT`: TEST ONLY. A loopback `host:port` that replaces the
+ *   ECS metadata service (100.100.100.200) for `ecsRole` profiles (the emulator's IMDS).
  */
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import { INJECTOR_CONFIG_ENV } from '../contract/injector-config-schema.ts';
 
 /** Name of the test-only endpoint redirect (see the module comment). */
 export const TEST_LOOPBACK_ENDPOINT_ENV = 'SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT';
+/** Name of the test-only ECS metadata redirect (see the module comment). */
+export const TEST_METADATA_ENDPOINT_ENV = 'SECRET_INJECTOR_TEST_METADATA_ENDPOINT';
 /** Name of the log level variable. */
 export const LOG_LEVEL_ENV = 'SECRET_INJECTOR_LOG_LEVEL';
 /** Name of the STS endpoint variable that ack-pod-identity-webhook injects. */
@@ -40,6 +44,8 @@ export interface InjectorEnvironment {
   logLevel: string;
   /** TEST ONLY loopback redirect (`127.0.0.1:port`); undefined in production. */
   testLoopbackEndpoint: string | undefined;
+  /** TEST ONLY ECS metadata redirect (`127.0.0.1:port`); undefined in production. */
+  testMetadataEndpoint: string | undefined;
 }
 
 /**
@@ -55,15 +61,19 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
     if ((LOG_LEVELS as readonly string[]).includes(levelRaw)) logLevel = levelRaw;
     else problems.push(`${LOG_LEVEL_ENV}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(levelRaw)}`);
   }
-  const loopRaw = env[TEST_LOOPBACK_ENDPOINT_ENV]?.trim();
-  let testLoopbackEndpoint: string | undefined;
-  if (loopRaw !== undefined && loopRaw !== '') {
-    const m = LOOPBACK_RE.exec(loopRaw);
+  const loopback = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return undefined;
+    const m = LOOPBACK_RE.exec(raw);
     const port = m === null ? NaN : Number(m[2]);
     if (m === null || port < 1 || port > 65535) {
-      problems.push(`${TEST_LOOPBACK_ENDPOINT_ENV}: expected 127.0.0.1:<port>, localhost:<port> or [::1]:<port> (test emulator only), got ${JSON.stringify(loopRaw)}`);
-    } else testLoopbackEndpoint = loopRaw;
-  }
+      problems.push(`${name}: expected 127.0.0.1:<port>, localhost:<port> or [::1]:<port> (test emulator only), got ${JSON.stringify(raw)}`);
+      return undefined;
+    }
+    return raw;
+  };
+  const testLoopbackEndpoint = loopback(TEST_LOOPBACK_ENDPOINT_ENV);
+  const testMetadataEndpoint = loopback(TEST_METADATA_ENDPOINT_ENV);
   if (problems.length > 0) {
     throw new InjectorError(ErrorCode.CONFIG, `invalid injector environment:\n  - ${problems.join('\n  - ')}`);
   }
@@ -72,5 +82,6 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
     stsEndpoint: stsRaw === undefined || stsRaw === '' ? undefined : stsRaw,
     logLevel,
     testLoopbackEndpoint,
+    testMetadataEndpoint,
   });
 }

@@ -70,7 +70,7 @@ export async function runInit(rt: InjectorRuntime, budgetSeconds: number, signal
   let failures: EntryFailure[] = [];
   for (let round = 1; ; round++) {
     // 2.
-    const outcome = await refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics: rt.metrics, signal, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood);
+    const outcome = await refreshOnce({ externalSecrets: config.externalSecrets, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics: rt.metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood);
     failures = outcome.failures;
     if (outcome.complete && outcome.clean) {
       logger.info({ externalSecrets: config.externalSecrets.length, rounds: round, written: outcome.changed }, 'init complete: every folder written');

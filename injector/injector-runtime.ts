@@ -80,6 +80,7 @@ export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Recor
     credentials.set(profile.id, buildCredentialSource(profile, {
       sts: stsApi,
       tokenPath: config.tokenPath,
+      ...(environment.testMetadataEndpoint === undefined ? {} : { metadataHost: environment.testMetadataEndpoint }),
       onStaleServe: (id, err) => logger.warn({ profile: id, err: err instanceof Error ? err.message : String(err) }, 'STS refresh failed; still using the unexpired credentials'),
     }));
   }
@@ -99,6 +100,7 @@ export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Recor
     region: config.region,
     endpoints: { sts: `${sts.host} (${sts.source})`, oos: `${oos.host} (${oos.source})`, kms: [...kmsEndpoints.values()].map((k) => `${k.host} (${k.source})`) },
     profiles: config.profiles.map((p) => ({ id: p.id, kind: p.kind, chained: p.remoteRoleArn !== undefined })),
+    ...(config.profiles.some((p) => p.kind === 'ecsRole') ? { warning: 'an ecsRole profile uses the node\'s worker RAM role, shared by every pod on the node' } : {}),
     externalSecrets: config.externalSecrets.map((es) => es.name),
   }, 'injector starting');
   return { config, environment, logger, metrics: createInjectorMetrics(), limiter: new RateLimiter(DEFAULT_RATE_LIMIT), fetchOne, credentials };

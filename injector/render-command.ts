@@ -10,6 +10,8 @@ import { parseAllDocuments } from 'yaml';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from '../contract/injector-config-schema.ts';
 import { CRD_API_VERSION } from '../contract/crd-types.ts';
+import { validateCrdObject } from '../contract/crd-shape.ts';
+import { oosVersionProblem } from '../contract/oos-version.ts';
 import { cleanLeftovers, writeFileSet } from './files/atomic-writer.ts';
 import { planTemplate } from '../contract/template-plan.ts';
 import { applyRules, listFetches, secretKeyProblem, type RuleFailure } from './rules/index.ts';
@@ -36,13 +38,19 @@ Flags:
       --out DIR         output folder (created if missing)
       --file-mode MODE  octal mode of the files (default 0440)
       --file-gid GID    group owner of the files (default: unchanged)
+      --jmespath-raw-fallback
+                        a jmesPath that yields nothing writes the raw value (ack-secret-manager's
+                        behaviour; the webhook setting jmesPathRawFallback) instead of failing
   -h, --help            this help
+
+ClusterExternalSecrets are rendered too: their externalSecretSpec under externalSecretName
+(default: their own name). Fields that have no effect in a pod are reported as warnings on stderr.
 
 Exit status: 0 when every entry produced its files, 1 when any entry failed (each failure is
 named on stderr: ExternalSecret, key, error code), 2 for bad flags or unreadable input.
 `;
 
-interface RenderFlags { files: string[]; values: string; out: string; mode: number; gid?: number }
+interface RenderFlags { files: string[]; values: string; out: string; mode: number; gid?: number; jmesPathRawFallback: boolean }
 
 /** Parses the flags, reporting every problem at once (E_CONFIG). Returns undefined for --help. */
 export function parseRenderFlags(argv: readonly string[]): RenderFlags | undefined {
@@ -52,12 +60,14 @@ export function parseRenderFlags(argv: readonly string[]): RenderFlags | undefin
   let out: string | undefined;
   let mode = DEFAULT_RENDER_FILE_MODE;
   let gid: number | undefined;
+  let jmesPathRawFallback = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return undefined;
+    if (arg === '--jmespath-raw-fallback') { jmesPathRawFallback = true; continue; }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const known = ['-f', '--filename', '--values', '--out', '--file-mode', '--file-gid'];
+    const known = ['-f', '--filename', '--values', '--out', '--file-mode', '--file-gid', '--jmespath-raw-fallback'];
     if (!known.includes(flag)) { problems.push(`unknown flag ${JSON.stringify(arg)}; accepted: ${known.join(', ')}, --help`); continue; }
     let value: string | undefined;
     if (eq > 0) value = arg.slice(eq + 1);
@@ -84,7 +94,7 @@ export function parseRenderFlags(argv: readonly string[]): RenderFlags | undefin
   if (values === undefined) problems.push('--values: required (the VALUES.json file)');
   if (out === undefined) problems.push('--out: required (the output folder)');
   if (problems.length > 0) throw new InjectorError(ErrorCode.CONFIG, `render: invalid flags:\n  - ${problems.join('\n  - ')}\n\n${RENDER_USAGE}`);
-  const flags: RenderFlags = { files, values: values!, out: out!, mode };
+  const flags: RenderFlags = { files, values: values!, out: out!, mode, jmesPathRawFallback };
   if (gid !== undefined) flags.gid = gid;
   return flags;
 }
@@ -159,6 +169,13 @@ export function planExternalSecret(obj: Record<string, unknown>, where: string, 
       dataProcess.push(planned);
     });
   }
+  if (provider === 'oos') {
+    const sources = [...data.map((d, i) => [d, `data[${i}]`] as const), ...dataProcess.flatMap((p, i) => (p.extract === undefined ? [] : [[p.extract, `dataProcess[${i}].extract`] as const]))];
+    for (const [s, at] of sources) {
+      const problem = s.versionId === undefined ? undefined : oosVersionProblem(s.versionId);
+      if (problem !== undefined) problems.push(`${where}.spec.${at}.versionId: ${problem}`);
+    }
+  }
   const tpl = planTemplate(spec.target, `${where}.spec`);
   problems.push(...tpl.problems);
   warnings?.push(...tpl.warnings);
@@ -191,12 +208,22 @@ export async function readExternalSecrets(files: readonly string[]): Promise<{ p
       objects.forEach((obj, oi) => {
         const w = objects.length > 1 || obj !== root ? `${where}.items[${oi}]` : where;
         if (!isObject(obj)) { problems.push(`${w}: expected a Kubernetes object`); return; }
-        if (obj.kind !== 'ExternalSecret') { skipped.push(`${w} (${String(obj.kind)})`); return; }
+        if (obj.kind !== 'ExternalSecret' && obj.kind !== 'ClusterExternalSecret') { skipped.push(`${w} (${String(obj.kind)})`); return; }
         if (obj.apiVersion !== undefined && obj.apiVersion !== CRD_API_VERSION) {
           problems.push(`${w}.apiVersion: expected ${JSON.stringify(CRD_API_VERSION)}, got ${JSON.stringify(obj.apiVersion)}`);
           return;
         }
-        const es = planExternalSecret(obj, w, problems, warnings);
+        // The shape check (contract/crd-shape.ts) first: wrong types are problems, no-effect fields warnings.
+        const shape = validateCrdObject(obj.kind, obj, w);
+        warnings.push(...shape.warnings);
+        if (shape.problems.length > 0) { problems.push(...shape.problems); return; }
+        let source = shape.object;
+        if (obj.kind === 'ClusterExternalSecret') {
+          const spec = shape.object.spec as { externalSecretName?: string; externalSecretSpec: unknown };
+          const meta = isObject(obj.metadata) ? obj.metadata : {};
+          source = { metadata: { name: spec.externalSecretName ?? meta.name }, spec: spec.externalSecretSpec };
+        }
+        const es = planExternalSecret(source, w, problems, warnings);
         if (es === undefined) return;
         if (planned.some((p) => p.name === es.name)) problems.push(`${w}.metadata.name: duplicate ExternalSecret ${JSON.stringify(es.name)} (each gets one folder)`);
         else planned.push(es);
@@ -238,7 +265,7 @@ export async function run(argv: string[]): Promise<number> {
   const lines: string[] = [];
   for (const es of planned) {
     const results = fetchResultsFromValues(values, listFetches(es));
-    const applied = applyRules(es, results, values.templates);
+    const applied = applyRules(es, results, values.templates, { jmesPathRawFallback: flags.jmesPathRawFallback });
     failures.push(...applied.failures);
     const dir = join(flags.out, es.name);
     await cleanLeftovers(dir);

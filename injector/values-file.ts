@@ -10,12 +10,14 @@
  *     "many":   [{"data": "old", "versionId": "v1", "versionStages": ["ACSPrevious"]},
  *                {"data": "new", "versionId": "v2", "versionStages": ["ACSCurrent"]}]
  *   },
- *   "oos": {"/app/db-password": "text"},
+ *   "oos": {"/app/db-password": "text", "/app/token": ["v1 text", "v2 text"]},
  *   "configMaps": {"app-config-templates": {"database-config": "host={{ .host }}"}},
  *   "secrets": {"secure-templates": {"connection-string": "{{ .user }}@{{ .host }}"}}
  * }
  * ```
  *
+ * An OOS list holds the parameter's versions 1, 2, … in order; the last is what a read without
+ * `versionId` returns (OOS GetSecretParameter without `ParameterVersion`).
  * `configMaps` and `secrets` hold the ConfigMap/Secret templates that `templateFrom` names
  * (object name → key → template text), what the pod's injector reads from its mounted volumes.
  *
@@ -43,7 +45,7 @@ interface KmsVersion {
 /** Parsed values: KMS secrets by name (each a list of versions) and OOS parameters by name. */
 export interface Values {
   kms: ReadonlyMap<string, readonly KmsVersion[]>;
-  oos: ReadonlyMap<string, string>;
+  oos: ReadonlyMap<string, readonly string[]>;
   /** Template texts by `configMap/<name>/<key>` and `secret/<name>/<key>` (rules/templates.ts). */
   templates: ReadonlyMap<string, string>;
 }
@@ -108,7 +110,7 @@ export function parseValuesFile(text: string, source: string): Values {
   }
   const problems: string[] = [];
   const kms = new Map<string, KmsVersion[]>();
-  const oos = new Map<string, string>();
+  const oos = new Map<string, string[]>();
   if (!isObject(doc)) throw new InjectorError(ErrorCode.INPUT, `${source}: expected a JSON object {"kms": {...}, "oos": {...}}`);
   for (const k of Object.keys(doc)) if (!['kms', 'oos', 'configMaps', 'secrets'].includes(k)) problems.push(`${k}: unknown field; accepted: kms, oos, configMaps, secrets`);
   const templates = new Map<string, string>();
@@ -138,10 +140,11 @@ export function parseValuesFile(text: string, source: string): Values {
     }
   }
   if (doc.oos !== undefined) {
-    if (!isObject(doc.oos)) problems.push('oos: expected an object of parameter name → text');
+    if (!isObject(doc.oos)) problems.push('oos: expected an object of parameter name → text (or a list of version texts)');
     else for (const [name, value] of Object.entries(doc.oos)) {
-      if (typeof value !== 'string') problems.push(`oos[${JSON.stringify(name)}]: expected a string, got ${value === null ? 'null' : typeof value}`);
-      else oos.set(name, value);
+      const list = Array.isArray(value) ? value : [value];
+      if (list.length === 0 || list.length > 100 || !list.every((v) => typeof v === 'string')) problems.push(`oos[${JSON.stringify(name)}]: expected a string or a list of 1-100 strings (versions 1, 2, …), got ${value === null ? 'null' : Array.isArray(value) ? 'a list with non-strings' : typeof value}`);
+      else oos.set(name, list as string[]);
     }
   }
   if (problems.length > 0) throw new InjectorError(ErrorCode.INPUT, `${source}: invalid values file:\n  - ${problems.join('\n  - ')}`);
@@ -155,9 +158,12 @@ function notFound(code: string, message: string): InjectorError {
 /** What KMS GetSecretValue / OOS GetSecretParameter would return for `req`, from the values. */
 export function lookupValue(values: Values, req: FetchRequest): FetchedValue | InjectorError {
   if (req.provider === 'oos') {
-    const v = values.oos.get(req.key);
-    if (v === undefined) return notFound('EntityNotExists.Parameter', `OOS parameter ${JSON.stringify(req.key)} does not exist in the values file`);
-    return { data: v, dataType: 'text' };
+    const versions = values.oos.get(req.key);
+    if (versions === undefined) return notFound('EntityNotExists.Parameter', `OOS parameter ${JSON.stringify(req.key)} does not exist in the values file`);
+    const n = req.versionId === undefined ? versions.length : Number(req.versionId);
+    const v = Number.isInteger(n) ? versions[n - 1] : undefined;
+    if (v === undefined) return notFound('EntityNotExists.ParameterVersion', `OOS parameter ${JSON.stringify(req.key)} has no version ${JSON.stringify(req.versionId)} in the values file`);
+    return { data: v, dataType: 'text', versionId: String(n) };
   }
   const versions = values.kms.get(req.key);
   if (versions === undefined) return notFound('Forbidden.ResourceNotFound', `KMS secret ${JSON.stringify(req.key)} does not exist in the values file`);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import type { V1Namespace, V1ServiceAccount } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import type { ClusterSecretStore, ExternalSecret, SecretStore } from '../contract/crd-types.ts';
+import type { ClusterExternalSecret, ClusterSecretStore, ExternalSecret, SecretStore } from '../contract/crd-types.ts';
 import type { Resolver } from './admission/resolver.ts';
 
 /** One object and where it came from (for messages). */
@@ -103,9 +103,9 @@ export class StaticResolver implements Resolver {
     for (const o of objects) {
       const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/') + 1) : '';
       const known = (o.apiVersion === CORE && (o.kind === 'Namespace' || o.kind === 'ServiceAccount'))
-        || (group === CRD_GROUP_PREFIX && ['ExternalSecret', 'SecretStore', 'ClusterSecretStore'].includes(o.kind));
+        || (group === CRD_GROUP_PREFIX && ['ExternalSecret', 'SecretStore', 'ClusterSecretStore', 'ClusterExternalSecret'].includes(o.kind));
       if (!known) continue;
-      const clusterScoped = o.kind === 'Namespace' || o.kind === 'ClusterSecretStore';
+      const clusterScoped = o.kind === 'Namespace' || o.kind === 'ClusterSecretStore' || o.kind === 'ClusterExternalSecret';
       const ns = clusterScoped ? '' : (o.metadata.namespace ?? defaultNamespace);
       this.#byKey.set(StaticResolver.#key(o.kind, ns, o.metadata.name ?? ''), o);
     }
@@ -124,4 +124,8 @@ export class StaticResolver implements Resolver {
   externalSecret(namespace: string, name: string): Promise<ExternalSecret | undefined> { return this.#get('ExternalSecret', namespace, name); }
   secretStore(namespace: string, name: string): Promise<SecretStore | undefined> { return this.#get('SecretStore', namespace, name); }
   clusterSecretStore(name: string): Promise<ClusterSecretStore | undefined> { return this.#get('ClusterSecretStore', '', name); }
+  clusterExternalSecrets(): Promise<readonly ClusterExternalSecret[]> {
+    const prefix = 'ClusterExternalSecret\u0000';
+    return Promise.resolve([...this.#byKey].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v as ClusterExternalSecret));
+  }
 }

@@ -64,6 +64,17 @@ export interface Settings {
    * (docs/security.md).
    */
   agentNamedMetrics: boolean;
+  /**
+   * Dedicated KMS instance CAs: instance gateway host (`<id>.cryptoservice.kms.aliyuncs.com`) or
+   * region id → PEM, like upstream's `RegionIdAndCaMap`; `kmsCaPem` is the fallback for all.
+   */
+  kmsInstanceCAs: Readonly<Record<string, string>>;
+  /** Entries with no store and no ServiceAccount role use the node's ECS RAM role (upstream `enableWorkerRole`). */
+  enableWorkerRole: boolean;
+  /** Remove the files of an ExternalSecret whose source is gone for good after this many failed refreshes; 0 = never. */
+  cleanupAfterFailures: number;
+  /** Upstream's jmesPath fallback: a path that yields nothing writes the raw value instead of failing. */
+  jmesPathRawFallback: boolean;
 }
 
 /** The defaults, each with its reason. */
@@ -95,19 +106,33 @@ export const SETTING_DEFAULTS = {
   // The pod IP port serves probes to the kubelet and to anyone else on the pod network; the
   // inventory of cloud secrets is opt-in (issue 13, defect 7; docs/security.md).
   agentNamedMetrics: false,
+  // ack-secret-manager 0.6.7 turned the worker role off by default: every pod on a node shares it.
+  enableWorkerRole: false,
+  // Upstream's default: keep the last good Secret on failure (--cleanup-secret-on-failure=false).
+  cleanupAfterFailures: 0,
+  // Failing is the safe default: the fallback writes the whole document where one field was asked for.
+  jmesPathRawFallback: false,
 } as const;
+
+/** Bound of `cleanupAfterFailures`: a day of refreshes at the 30 s floor. */
+const MAX_CLEANUP_AFTER_FAILURES = 2880;
+/** A dedicated KMS instance gateway host (alibaba-cloud-apis.md §4.1). */
+export const DEDICATED_KMS_HOST_RE = /^[a-z0-9-]+\.cryptoservice\.kms\.aliyuncs\.com$/;
 
 /** Bounds of a projected token's expirationSeconds: the API server's minimum (600) and the ACK RRSA cap of 12 h (alibaba-cloud-apis.md §1.3). */
 const TOKEN_EXPIRATION_RANGE = [600, 43200] as const;
 /** The injector config accepts intervals up to 7 days (contract/injector-config-schema.ts). */
 const MAX_REFRESH_SECONDS = 7 * 86400;
 
-const KNOWN_KEYS = new Set([
+/** Every setting name (docs/settings.md describes each; docs/compatibility.md lists them). */
+export const SETTING_KEYS = [
   'image', 'imagePullPolicy', 'injectorCommand', 'region', 'oidcProviderArn', 'accountId', 'clusterId',
   'defaultRefreshInterval', 'minRefreshInterval', 'stsEndpoint', 'kmsEndpoint', 'oosEndpoint', 'kmsCaPem',
   'tokenAudience', 'tokenExpirationSeconds', 'nativeSidecar', 'serverVersion', 'resources', 'fileMode', 'healthPort',
   'agentNamedMetrics',
-]);
+  'kmsInstanceCAs', 'enableWorkerRole', 'cleanupAfterFailures', 'jmesPathRawFallback',
+] as const;
+const KNOWN_KEYS: ReadonlySet<string> = new Set(SETTING_KEYS);
 
 const REGION_RE = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 const ACCOUNT_RE = /^\d{1,20}$/;
@@ -226,6 +251,31 @@ function settingReaders(doc: Record<string, unknown>, p: string[]) {
 }
 
 /**
+ * The ack-secret-manager compatibility opt-ins (issue 17): `cleanupAfterFailures`,
+ * `enableWorkerRole`, `jmesPathRawFallback`, and `kmsInstanceCAs` (instance host or region id →
+ * PEM, like upstream's per-region CA map).
+ */
+function readCompatibilityOptIns(doc: Record<string, unknown>, p: string[], readers: Pick<ReturnType<typeof settingReaders>, 'integer' | 'boolean'>): Pick<Settings, 'cleanupAfterFailures' | 'enableWorkerRole' | 'jmesPathRawFallback' | 'kmsInstanceCAs'> {
+  const { integer, boolean: flag } = readers;
+  const kmsInstanceCAs: Record<string, string> = {};
+  const m = doc.kmsInstanceCAs;
+  if (m !== undefined && m !== null) {
+    if (!isObject(m)) p.push(`settings.kmsInstanceCAs: expected a mapping of instance host or region id to PEM, got ${JSON.stringify(m).slice(0, 60)}`);
+    else for (const [k, v] of Object.entries(m)) {
+      if (!DEDICATED_KMS_HOST_RE.test(k) && !REGION_RE.test(k)) p.push(`settings.kmsInstanceCAs.${k}: expected a dedicated instance host "<id>.cryptoservice.kms.aliyuncs.com" or a region id such as "cn-hangzhou" as the key`);
+      else if (typeof v !== 'string' || !v.includes('-----BEGIN CERTIFICATE-----')) p.push(`settings.kmsInstanceCAs.${k}: expected a PEM certificate bundle`);
+      else kmsInstanceCAs[k] = v;
+    }
+  }
+  return {
+    cleanupAfterFailures: integer('cleanupAfterFailures', 0, MAX_CLEANUP_AFTER_FAILURES, SETTING_DEFAULTS.cleanupAfterFailures),
+    enableWorkerRole: flag('enableWorkerRole', SETTING_DEFAULTS.enableWorkerRole),
+    jmesPathRawFallback: flag('jmesPathRawFallback', SETTING_DEFAULTS.jmesPathRawFallback),
+    kmsInstanceCAs: Object.freeze(kmsInstanceCAs),
+  };
+}
+
+/**
  * Validates a settings document and returns the frozen Settings; throws E_CONFIG listing every
  * problem (unknown keys included, since a misspelt key would otherwise silently keep a default).
  */
@@ -265,6 +315,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   const serverVersion = text('serverVersion', VERSION_RE, 'a Kubernetes version such as "v1.30.1"', false);
   const healthPort = integer('healthPort', 1024, 65535, SETTING_DEFAULTS.healthPort);
   const agentNamedMetrics = boolean('agentNamedMetrics', SETTING_DEFAULTS.agentNamedMetrics);
+  const optIns = readCompatibilityOptIns(doc, p, { integer, boolean });
 
   // 2. Durations, and the floor must not exceed the default.
   const defaultRefreshIntervalSeconds = duration('defaultRefreshInterval', SETTING_DEFAULTS.defaultRefreshInterval);
@@ -295,6 +346,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
     fileMode,
     healthPort,
     agentNamedMetrics,
+    ...optIns,
     ...(accountId === undefined ? {} : { accountId }),
     ...(clusterId === undefined ? {} : { clusterId }),
     ...(stsEndpoint === undefined ? {} : { stsEndpoint }),

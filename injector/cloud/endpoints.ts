@@ -88,17 +88,19 @@ export function resolveStsEndpoint(config: Pick<InjectorConfig, 'endpoints' | 'r
  * instance gateway gets `config.kmsCaPem` as its CA; without one it is refused, since the
  * instance certificate is not signed by a public root (alibaba-cloud-apis.md §4.1).
  */
-export function resolveKmsEndpoint(entryEndpoint: string | undefined, config: Pick<InjectorConfig, 'endpoints' | 'region' | 'kmsCaPem'>, env: Pick<InjectorEnvironment, 'testLoopbackEndpoint'>): ResolvedEndpoint {
+export function resolveKmsEndpoint(entryEndpoint: string | undefined, config: Pick<InjectorConfig, 'endpoints' | 'region' | 'kmsCaPem' | 'kmsInstanceCas'>, env: Pick<InjectorEnvironment, 'testLoopbackEndpoint'>): ResolvedEndpoint {
   let host: string;
   let source: ResolvedEndpoint['source'];
   if (entryEndpoint !== undefined && entryEndpoint !== '') { host = entryEndpoint; source = 'entry'; }
   else if (config.endpoints.kms !== undefined) { host = config.endpoints.kms; source = 'config'; }
   else { host = `kms-vpc.${config.region}.aliyuncs.com`; source = 'default'; }
   if (DEDICATED_KMS_RE.test(host.trim())) {
-    if (config.kmsCaPem === undefined) {
-      throw new InjectorError(ErrorCode.CONFIG, `KMS endpoint ${JSON.stringify(host)} (from ${source}) is a dedicated KMS instance gateway; set the instance CA (config.kmsCaPem) so its certificate can be verified`, { detail: { service: 'kms', source } });
+    // The instance's own CA (settings.kmsInstanceCAs, resolved per host by the webhook) wins over the one kmsCaPem.
+    const ca = config.kmsInstanceCas?.[host.trim()] ?? config.kmsCaPem;
+    if (ca === undefined) {
+      throw new InjectorError(ErrorCode.CONFIG, `KMS endpoint ${JSON.stringify(host)} (from ${source}) is a dedicated KMS instance gateway; set the instance CA (config.kmsInstanceCas or config.kmsCaPem) so its certificate can be verified`, { detail: { service: 'kms', source } });
     }
-    return finish('kms', host, source, env, config.kmsCaPem);
+    return finish('kms', host, source, env, ca);
   }
   return finish('kms', host, source, env);
 }

@@ -1,7 +1,8 @@
 /**
  * OOS `GetSecretParameter` (2019-06-01, `WithDecryption=true`) through `@alicloud/openapi-client`
- * (the OOS SDK is not on npm, alibaba-cloud-apis.md §0). As in ack-secret-manager, `versionId`,
- * `versionStage` and `kmsEndpoint` do not apply to OOS (semantics reference §2.6).
+ * (the OOS SDK is not on npm, alibaba-cloud-apis.md §0). An entry's `versionId` is sent as
+ * `ParameterVersion` (an integer 1-100, checked at admission); upstream drops it (semantics
+ * reference §2.6), issue 17 honours it. `versionStage` and `kmsEndpoint` do not apply to OOS.
  */
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import type { CredentialSource } from './credentials.ts';
@@ -52,7 +53,9 @@ export class OosClient {
         client = createOpenApiClient(this.#endpoint, toSdkCredential(this.#credentials(request.profile)));
         this.#clients.set(request.profile, client);
       }
-      body = await callRpc(client, ACTION, OOS_VERSION, { Name: request.key, WithDecryption: 'true', RegionId: this.#region });
+      const query: Record<string, string> = { Name: request.key, WithDecryption: 'true', RegionId: this.#region };
+      if (request.versionId !== undefined) query.ParameterVersion = request.versionId;
+      body = await callRpc(client, ACTION, OOS_VERSION, query);
     } catch (err) {
       throw toInjectorError(err, ErrorCode.PROVIDER, ctx);
     }

@@ -37,11 +37,13 @@ export interface RuleFailure {
 }
 
 /**
- * The fetch a data source needs. OOS ignores versions and KMS endpoints (reference §2.6), so they
- * are left out for `oos` and equal parameters share one fetch.
+ * The fetch a data source needs. For OOS `versionId` is the parameter version (GetSecretParameter
+ * `ParameterVersion`; upstream drops it, issue 17 honours it); stages and KMS endpoints do not
+ * apply to OOS, so they are left out and equal parameters share one fetch.
  */
 export function fetchRequestFor(es: PlannedExternalSecret, source: PlannedDataSource): FetchRequest {
   const r: FetchRequest = { provider: es.provider, key: source.key, profile: source.profile };
+  if (es.provider === 'oos' && source.versionId !== undefined && source.versionId !== '') r.versionId = source.versionId;
   if (es.provider === 'kms') {
     if (source.versionId !== undefined && source.versionId !== '') r.versionId = source.versionId;
     if (source.versionStage !== undefined && source.versionStage !== '') r.versionStage = source.versionStage;
@@ -89,8 +91,19 @@ function lookup(es: PlannedExternalSecret, source: PlannedDataSource, results: F
   return { ok: true, value: r };
 }
 
-/** The keys one data entry produces (reference §2.1-§2.2). */
-function dataEntryFiles(source: PlannedDataSource, value: FetchedValue): Map<string, Uint8Array> {
+/** How the engine treats a jmesPath that yields nothing. */
+export interface RuleOptions {
+  /**
+   * Upstream's fallback (reference §2.2 step 4): when the paths yield nothing, or the value is
+   * neither JSON nor YAML, write the RAW value under name/key. Off by default (issue 17): that
+   * writes the whole document, password included, where the user asked for one field, so the
+   * entry fails instead, naming the path.
+   */
+  jmesPathRawFallback?: boolean;
+}
+
+/** The keys one data entry produces (reference §2.1-§2.2), or why the entry fails. */
+function dataEntryFiles(source: PlannedDataSource, value: FetchedValue, where: string, options: RuleOptions): Map<string, Uint8Array> | EntryFailure {
   const files = new Map<string, Uint8Array>();
   const name = source.name !== undefined && source.name !== '' ? source.name : source.key;
   const paths = source.jmesPath ?? [];
@@ -98,6 +111,14 @@ function dataEntryFiles(source: PlannedDataSource, value: FetchedValue): Map<str
     const text = asText(value);
     const outcomes = text === undefined ? undefined : runJmesPaths(text, paths, source.key);
     for (const o of outcomes ?? []) if ('value' in o) files.set(o.key, utf8.encode(o.value));
+    if (options.jmesPathRawFallback !== true) {
+      const fail = (why: string): EntryFailure => ({ key: source.key, code: ErrorCode.RULE, message: `${where}: ${why}; nothing is written for this entry (settings.jmesPathRawFallback writes the raw value instead, as upstream does)` });
+      if (text === undefined) return fail(`jmesPath needs a text value, but ${JSON.stringify(source.key)} is binary`);
+      if (outcomes === undefined) return fail(`jmesPath needs JSON or YAML, but the value of ${JSON.stringify(source.key)} is neither`);
+      const missed = outcomes.filter((o) => 'skipped' in o);
+      if (missed.length > 0) return fail(`jmesPath ${missed.map((o) => `${JSON.stringify(o.path)} (${'skipped' in o ? o.skipped : ''})`).join(', ')} yielded no value in ${JSON.stringify(source.key)}`);
+      return files;
+    }
     if (files.size > 0) return files;
   }
   files.set(name, asBytes(value));
@@ -115,8 +136,8 @@ function dataEntryFiles(source: PlannedDataSource, value: FetchedValue): Map<str
  * 5. `target.template` (rules/templates.ts) on the result: fail-closed, as ack-secret-manager
  *    0.6.5+ — with any failed entry the templates are not rendered and no files come out.
  */
-export function applyRules(es: PlannedExternalSecret, results: FetchResults, templateSources: TemplateSources = new Map()): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
-  const raw = applyRawRules(es, results);
+export function applyRules(es: PlannedExternalSecret, results: FetchResults, templateSources: TemplateSources = new Map(), options: RuleOptions = {}): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
+  const raw = applyRawRules(es, results, options);
   if (es.template === undefined) return raw;
   if (raw.failures.some((f) => f.scope === 'entry')) return { files: new Map(), failures: raw.failures };
   const t = applyTemplates(es, raw.files, templateSources);
@@ -128,7 +149,7 @@ export function applyRules(es: PlannedExternalSecret, results: FetchResults, tem
 }
 
 /** Steps 1-4 of applyRules: the raw keys. */
-function applyRawRules(es: PlannedExternalSecret, results: FetchResults): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
+function applyRawRules(es: PlannedExternalSecret, results: FetchResults, options: RuleOptions): { files: Map<string, Uint8Array>; failures: RuleFailure[] } {
   const files = new Map<string, Uint8Array>();
   const failures: RuleFailure[] = [];
   const failEntry = (entry: string, f: EntryFailure): void => { failures.push({ externalSecret: es.name, ...f, entry, scope: 'entry' }); };
@@ -147,7 +168,9 @@ function applyRawRules(es: PlannedExternalSecret, results: FetchResults): { file
     const where = `data[${i}]`;
     const got = lookup(es, source, results);
     if (!got.ok) { failEntry(where, { ...got.failure, message: `${where}: ${got.failure.message}` }); return; }
-    merge(dataEntryFiles(source, got.value), where, where, source.key);
+    const produced = dataEntryFiles(source, got.value, where, options);
+    if (!(produced instanceof Map)) { failEntry(where, produced); return; }
+    merge(produced, where, where, source.key);
   });
   // 2. dataProcess[]
   es.dataProcess.forEach((process, i) => {

@@ -17,6 +17,7 @@ import { AdminService } from './admin-service.ts';
 import { CloudState } from './cloud-state.ts';
 import { createEmulatorHandler } from './server.ts';
 import { createEmulatorTls } from './tls.ts';
+import { startEcsMetadata, type EcsMetadataService } from './ecs-metadata.ts';
 
 // Re-exports: one import gives tests the handle, the HTTP client, the admin types and the policy builders.
 export { EmulatorAdmin, EmulatorAdminError } from './admin-client.ts';
@@ -92,8 +93,21 @@ export class Emulator extends AdminService {
     return { NODE_EXTRA_CA_CERTS: this.caFile, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true' };
   }
 
+  /**
+   * Starts an ECS instance metadata service (plain HTTP on 127.0.0.1) for a node whose instance
+   * has `roleArn` attached; its credentials are STS sessions of that role. Closed with the emulator.
+   */
+  async startEcsMetadata(roleArn: string): Promise<EcsMetadataService> {
+    const service = await startEcsMetadata(this.state, roleArn);
+    this.#metadata.push(service);
+    return service;
+  }
+
+  readonly #metadata: EcsMetadataService[] = [];
+
   /** Stops listening, drops open (keep-alive) connections, and removes the temporary CA directory. */
   async close(): Promise<void> {
+    await Promise.all(this.#metadata.map((m) => m.close()));
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();

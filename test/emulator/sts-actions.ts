@@ -23,7 +23,7 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const MAX_POLICY_LENGTH = 2048;
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the format `@alicloud/credentials` parses (reference §2.2). */
-function stsTime(ms: number): string {
+export function stsTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

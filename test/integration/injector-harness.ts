@@ -128,7 +128,7 @@ export class InjectorWorld {
    * Starts `ack-secret-injector <command>` with the config in its environment, as the webhook
    * starts it. `entry` runs another build of the CLI (the bundle) from another folder.
    */
-  spawn(command: 'init' | 'agent', config: InjectorConfig, args: string[] = [], entry: { cli: string; cwd: string } = { cli: BIN, cwd: ROOT }): InjectorProcess {
+  spawn(command: 'init' | 'agent', config: InjectorConfig, args: string[] = [], entry: { cli: string; cwd: string } = { cli: BIN, cwd: ROOT }, extraEnv: Record<string, string> = {}): InjectorProcess {
     const chunks: Buffer[] = [];
     const child = spawn(process.execPath, [entry.cli, command, ...args], {
       cwd: entry.cwd,
@@ -142,6 +142,7 @@ export class InjectorWorld {
         // Keep @alicloud/credentials' default chain off the network (alibaba-cloud-apis.md §3.3).
         ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
         ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

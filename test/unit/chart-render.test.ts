@@ -51,6 +51,7 @@ describe('chart render: default values (self-managed certificates)', () => {
       `ClusterRole/${WEBHOOK_CONFIG}`,
       `ClusterRoleBinding/${WEBHOOK_CONFIG}`,
       `ConfigMap/${FULLNAME}-settings`,
+      'CustomResourceDefinition/clusterexternalsecrets.alibabacloud.com',
       'CustomResourceDefinition/clustersecretstores.alibabacloud.com',
       'CustomResourceDefinition/externalsecrets.alibabacloud.com',
       'CustomResourceDefinition/secretstores.alibabacloud.com',
@@ -142,6 +143,14 @@ describe('chart render: default values (self-managed certificates)', () => {
     assert.equal(s.fileMode, 0o444);
     assert.equal(s.agentNamedMetrics, false, 'the agent names no cloud secret on the pod IP unless asked');
     assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+    assert.deepEqual([s.enableWorkerRole, s.cleanupAfterFailures, s.jmesPathRawFallback, s.kmsInstanceCAs], [false, 0, false, {}], 'issue 17 opt-ins off by default');
+  });
+
+  it('settings ConfigMap: the issue 17 opt-ins reach the webhook settings', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const r = await renderChart(['--set', 'settings.enableWorkerRole=true', '--set', 'settings.cleanupAfterFailures=3', '--set', 'settings.jmesPathRawFallback=true', '--set-string', `settings.kmsInstanceCAs.cn-hangzhou=${pem}`]);
+    const s = parseSettings(parseYaml((at(findOne(r, 'ConfigMap'), 'data') as Record<string, string>)['settings.yaml'] ?? '') as unknown);
+    assert.deepEqual([s.enableWorkerRole, s.cleanupAfterFailures, s.jmesPathRawFallback, s.kmsInstanceCAs], [true, 3, true, { 'cn-hangzhou': pem }]);
   });
 
   it('PodDisruptionBudget: minAvailable 1 over the Deployment pods', () => {
@@ -161,7 +170,7 @@ describe('chart render: default values (self-managed certificates)', () => {
     const rules = at(findOne(m, 'ClusterRole'), 'rules') as Rule[];
     assert.deepEqual(rules, [
       { apiGroups: [''], resources: ['namespaces', 'serviceaccounts'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['alibabacloud.com'], resources: ['externalsecrets', 'secretstores', 'clustersecretstores'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['alibabacloud.com'], resources: ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [WEBHOOK_CONFIG], verbs: ['get', 'patch'] },
     ]);
     const writeVerbs = rules.filter((r) => r.resourceNames === undefined).flatMap((r) => r.verbs).filter((v) => !['get', 'list', 'watch'].includes(v));
@@ -310,12 +319,13 @@ describe('chart render: url mode, CRDs, overrides', () => {
     assert.equal(findOne(m, 'MutatingWebhookConfiguration').metadata.annotations, undefined);
   });
 
-  it('CRDs on: the three ack-secret-manager kinds, group alibabacloud.com v1alpha1, kept on uninstall', async () => {
+  it('CRDs on: the four ack-secret-manager kinds, group alibabacloud.com v1alpha1, kept on uninstall', async () => {
     const crds = findAll(await renderChart(), 'CustomResourceDefinition');
     assert.deepEqual(crds.map((c) => [at(c, 'spec.names.kind'), at(c, 'spec.group'), at(c, 'spec.scope'), at(c, 'spec.versions.0.name')]), [
       ['ExternalSecret', 'alibabacloud.com', 'Namespaced', 'v1alpha1'],
       ['SecretStore', 'alibabacloud.com', 'Namespaced', 'v1alpha1'],
       ['ClusterSecretStore', 'alibabacloud.com', 'Cluster', 'v1alpha1'],
+      ['ClusterExternalSecret', 'alibabacloud.com', 'Cluster', 'v1alpha1'],
     ]);
     for (const c of crds) assert.equal(c.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
   });
@@ -335,6 +345,10 @@ describe('chart render: url mode, CRDs, overrides', () => {
     assert.deepEqual(at(es, 'data.items.properties.jmesPath.items.required'), ['path', 'objectAlias']);
     assert.deepEqual(at(es, 'data.items.properties.secretStoreRef.properties.kind.enum'), ['SecretStore', 'ClusterSecretStore']);
     assert.ok(at(es, 'dataProcess.items.properties.replaceRule'));
+    const ces = schema('ClusterExternalSecret');
+    assert.deepEqual(Object.keys(ces).sort(), ['conditions', 'externalSecretMetadata', 'externalSecretName', 'externalSecretSpec', 'namespaceSelectors', 'rotationInterval']);
+    assert.deepEqual(at(ces, 'externalSecretSpec'), at(crds.find((c) => at(c, 'spec.names.kind') === 'ExternalSecret'), 'spec.versions.0.schema.openAPIV3Schema.properties.spec'), 'the same ExternalSecret spec schema');
+    assert.deepEqual(at(ces, 'conditions'), schema('ClusterSecretStore').conditions, 'the same namespace conditions');
   });
 
   it('CRDs off: none rendered', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FAILURE_BACKOFF_BASE_MS, nextDelayMs, runAgentLoop } from '../../injector/agent-loop.ts';
 import type { RefreshOutcome } from '../../injector/refresh.ts';
 
-const ok: RefreshOutcome = { changed: [], kept: [], failures: [], complete: true, clean: true, aborted: false };
+const ok: RefreshOutcome = { changed: [], kept: [], failures: [], complete: true, clean: true, aborted: false, zeroOutput: [], removed: [] };
 const bad: RefreshOutcome = { ...ok, clean: false, kept: ['db'] };
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -19,7 +19,7 @@ test('next delay: jitter only shortens the interval; failures back off exponenti
 });
 
 test('the loop refreshes every interval (mock timers) and reports first/later refreshes', async () => {
-  mock.timers.enable({ apis: ['setTimeout'] });
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   try {
     const ac = new AbortController();
     const seen: boolean[] = [];
@@ -45,7 +45,7 @@ test('the loop refreshes every interval (mock timers) and reports first/later re
 });
 
 test('after a failed refresh the loop retries sooner, then returns to the interval', async () => {
-  mock.timers.enable({ apis: ['setTimeout'] });
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   try {
     const ac = new AbortController();
     const outcomes = [bad, bad, ok, ok];
@@ -90,4 +90,50 @@ test('an aborted refresh (cancelled before writing) is not reported', async () =
   const result = await runAgentLoop({ intervalMs: 1000, signal: ac.signal, refresh: async () => { ac.abort(); return { ...ok, aborted: true }; }, afterRefresh: async () => { after++; } });
   assert.deepEqual(result, { refreshes: 0 });
   assert.equal(after, 0);
+});
+
+test('per-ExternalSecret intervals: each is refreshed on its own schedule (rotationInterval)', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  try {
+    const ac = new AbortController();
+    const rounds: string[][] = [];
+    const done = runAgentLoop({
+      intervalMs: 120_000, signal: ac.signal, random: () => 0,
+      schedule: [{ name: 'token', intervalMs: 30_000 }, { name: 'cert', intervalMs: 90_000 }, { name: 'other', intervalMs: 30_000 }],
+      refresh: async (due) => { rounds.push([...(due ?? ['ALL'])]); return ok; },
+      afterRefresh: async () => {},
+    });
+    await flush();
+    for (let i = 0; i < 3; i++) { mock.timers.tick(30_000); await flush(); }
+    ac.abort();
+    await done;
+    assert.deepEqual(rounds, [['token', 'cert', 'other'], ['token', 'other'], ['token', 'other'], ['token', 'cert', 'other']]);
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('per-ExternalSecret intervals: only the one that failed backs off', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  try {
+    const ac = new AbortController();
+    const rounds: string[][] = [];
+    const failing: RefreshOutcome = { ...ok, clean: false, kept: ['cert'] };
+    const done = runAgentLoop({
+      intervalMs: 60_000, signal: ac.signal, random: () => 0,
+      schedule: [{ name: 'token', intervalMs: 60_000 }, { name: 'cert', intervalMs: 60_000 }],
+      refresh: async (due) => { rounds.push([...(due ?? [])]); return rounds.length === 1 ? failing : ok; },
+      afterRefresh: async () => {},
+    });
+    await flush();
+    mock.timers.tick(FAILURE_BACKOFF_BASE_MS);
+    await flush();
+    mock.timers.tick(60_000 - FAILURE_BACKOFF_BASE_MS);
+    await flush();
+    ac.abort();
+    await done;
+    assert.deepEqual(rounds, [['token', 'cert'], ['cert'], ['token']]);
+  } finally {
+    mock.timers.reset();
+  }
 });

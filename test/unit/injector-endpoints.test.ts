@@ -80,6 +80,15 @@ test('an invalid endpoint throws E_CONFIG naming where it came from', () => {
   assert.throws(() => resolveStsEndpoint({ endpoints: {}, region: 'cn hangzhou' }, noEnv), (err) => hasCode(err, ErrorCode.CONFIG) && /from default/.test(err.message));
 });
 
+test('a dedicated KMS gateway gets its own instance CA (kmsInstanceCas) before kmsCaPem', () => {
+  const own = '-----BEGIN CERTIFICATE-----\nOWN\n-----END CERTIFICATE-----\n';
+  const fallback = '-----BEGIN CERTIFICATE-----\nALL\n-----END CERTIFICATE-----\n';
+  const cfg = { endpoints: {}, region, kmsCaPem: fallback, kmsInstanceCas: { 'kst-1.cryptoservice.kms.aliyuncs.com': own } };
+  assert.equal(resolveKmsEndpoint('kst-1.cryptoservice.kms.aliyuncs.com', cfg, noEnv).ca, own);
+  assert.equal(resolveKmsEndpoint('kst-2.cryptoservice.kms.aliyuncs.com', cfg, noEnv).ca, fallback);
+  assert.equal(resolveKmsEndpoint('kst-1.cryptoservice.kms.aliyuncs.com', { endpoints: {}, region, kmsInstanceCas: cfg.kmsInstanceCas }, noEnv).ca, own);
+});
+
 test('a dedicated KMS gateway without kmsCaPem is refused', () => {
   assert.throws(() => resolveKmsEndpoint('kst-1.cryptoservice.kms.aliyuncs.com', { endpoints: {}, region }, noEnv), (err) => hasCode(err, ErrorCode.CONFIG) && /kmsCaPem/.test(err.message));
 });
@@ -111,5 +120,8 @@ test('environment: loopback redirect accepts only loopback host:port, all proble
   }
   assert.throws(() => readEnvironment({ SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: 'x', SECRET_INJECTOR_LOG_LEVEL: 'loud' }), (err) => hasCode(err, ErrorCode.CONFIG) && /LOOPBACK/.test(err.message) && /LOG_LEVEL/.test(err.message));
   const env = readEnvironment({ ALIBABA_CLOUD_STS_ENDPOINT: ' sts-vpc.cn-beijing.aliyuncs.com ', SECRET_INJECTOR_CONFIG: '{}' });
-  assert.deepEqual({ ...env }, { configText: '{}', stsEndpoint: 'sts-vpc.cn-beijing.aliyuncs.com', logLevel: 'info', testLoopbackEndpoint: undefined });
+  assert.deepEqual({ ...env }, { configText: '{}', stsEndpoint: 'sts-vpc.cn-beijing.aliyuncs.com', logLevel: 'info', testLoopbackEndpoint: undefined, testMetadataEndpoint: undefined });
+  // The ECS metadata redirect (worker role tests) follows the same loopback-only rule.
+  assert.equal(readEnvironment({ SECRET_INJECTOR_TEST_METADATA_ENDPOINT: '127.0.0.1:8080' }).testMetadataEndpoint, '127.0.0.1:8080');
+  assert.throws(() => readEnvironment({ SECRET_INJECTOR_TEST_METADATA_ENDPOINT: '100.100.100.200:80' }), (err) => hasCode(err, ErrorCode.CONFIG) && /SECRET_INJECTOR_TEST_METADATA_ENDPOINT/.test(err.message));
 });

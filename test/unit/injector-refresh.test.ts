@@ -47,7 +47,7 @@ test('a clean refresh writes every folder and keys removed upstream disappear', 
   const { d, writes } = deps({ k1: 'v1', k2: 'v2' }, {}, [es('a', ['k1']), es('b', ['k2'])]);
   const out = await refreshOnce(d, last);
   assert.deepEqual(writes, [['/mnt/a', { k1: 'v1' }], ['/mnt/b', { k2: 'v2' }]]);
-  assert.deepEqual(out, { changed: ['a', 'b'], kept: [], failures: [], complete: true, clean: true, aborted: false });
+  assert.deepEqual(out, { changed: ['a', 'b'], kept: [], failures: [], complete: true, clean: true, aborted: false, zeroOutput: [], removed: [] });
   assert.deepEqual(text(last.get('a')), { k1: 'v1' });
 });
 
@@ -167,4 +167,63 @@ test('templates: the first refresh with a template error writes nothing and is i
   assert.deepEqual(writes, []);
   assert.equal(out.complete, false);
   assert.deepEqual(out.failures.map((f) => [f.externalSecret, f.key, f.code]), [['t', 'out', 'E_TEMPLATE']]);
+});
+
+/** An ExternalSecret that extracts every top-level key of one JSON secret. */
+const extractEs = (name: string, key: string): PlannedExternalSecret => ({ name, provider: 'kms', data: [], dataProcess: [{ extract: { key, profile: 'p' } }] });
+/** A fetch that fails with a cloud code (what toInjectorError produces). */
+function cloudFailure(key: string, cloudCode: string, retryable: boolean): InjectorError {
+  return new InjectorError(ErrorCode.PROVIDER, `KMS GetSecretValue ${JSON.stringify(key)}: ${cloudCode}`, { retryable, detail: { service: 'kms', cloudCode } });
+}
+
+test('zero-output guard: a clean refresh yielding no keys keeps the last good files and reports it', async () => {
+  const last = new Map<string, FileSet>([['a', new Map([['user', enc.encode('u')]])]]);
+  const { d, writes } = deps({ conf: '{}' }, {}, [extractEs('a', 'conf')]);
+  const out = await refreshOnce(d, last);
+  assert.deepEqual(writes, []);
+  assert.deepEqual([out.zeroOutput, out.kept, out.clean], [['a'], ['a'], true]);
+  assert.deepEqual(text(last.get('a')), { user: 'u' });
+});
+
+test('zero-output guard: with no last good files, the empty folder is written (first version)', async () => {
+  const { d, writes } = deps({ conf: '{}' }, {}, [extractEs('a', 'conf')]);
+  const out = await refreshOnce(d, new Map());
+  assert.deepEqual(writes, [['/mnt/a', {}]]);
+  assert.deepEqual(out.zeroOutput, []);
+});
+
+test('cleanup opt-in: files are removed after N refreshes whose every source is gone for good; never without it', async () => {
+  for (const [name, code, retryable, after, removedAt] of [
+    ['not found, after 3', 'Forbidden.ResourceNotFound', false, 3, 3],
+    ['access denied (OOS RAM), after 2', 'Forbidden.RAM', false, 2, 2],
+    ['throttling never counts', 'Throttling.User', true, 1, undefined],
+    ['no opt-in: kept forever', 'Forbidden.ResourceNotFound', false, undefined, undefined],
+  ] as const) {
+    const last = new Map<string, FileSet>([['a', new Map([['k1', enc.encode('old')]])]]);
+    const { d, writes } = deps({}, {}, [es('a', ['k1'])]);
+    d.fetchOne = async (r) => { throw cloudFailure(r.key, code, retryable); };
+    if (after !== undefined) d.cleanup = { after, counts: new Map() };
+    let removed: number | undefined;
+    for (let i = 1; i <= 4 && removed === undefined; i++) {
+      const out = await refreshOnce(d, last);
+      if (out.removed.includes('a')) removed = i;
+    }
+    assert.equal(removed, removedAt, name);
+    if (removedAt !== undefined) {
+      assert.deepEqual(writes, [['/mnt/a', {}]], name);
+      assert.deepEqual(text(last.get('a')), {}, name);
+    } else assert.deepEqual(writes, [], name);
+  }
+});
+
+test('cleanup opt-in: a success in between resets the count', async () => {
+  const last = new Map<string, FileSet>([['a', new Map([['k1', enc.encode('old')]])]]);
+  const { d } = deps({}, {}, [es('a', ['k1'])]);
+  d.cleanup = { after: 2, counts: new Map() };
+  const answers = [false, true, false, false];
+  let call = 0;
+  d.fetchOne = async (r) => { if (answers[call++] === true) return { data: 'v', dataType: 'text' }; throw cloudFailure(r.key, 'Forbidden.ResourceNotFound', false); };
+  const removed: boolean[] = [];
+  for (let i = 0; i < 4; i++) removed.push((await refreshOnce(d, last)).removed.length > 0);
+  assert.deepEqual(removed, [false, false, false, true]);
 });

@@ -21,7 +21,7 @@ const values = parseValuesFile(JSON.stringify({
     ],
     nocurrent: [{ data: 'x', versionId: 'v1', versionStages: ['ACSPrevious'] }],
   },
-  oos: { '/app/param': 'p' },
+  oos: { '/app/param': 'p', '/app/versioned': ['one', 'two', 'three'] },
 }), 'values.json');
 
 const req = (key: string, extra: Partial<FetchRequest> = {}): FetchRequest => ({ provider: 'kms', key, profile: 'default', ...extra });
@@ -39,7 +39,10 @@ describe('values file version selection', () => {
     { name: 'an unknown versionId is not found', r: req('many', { versionId: 'v9' }), notFound: 'Forbidden.ResourceNotFound' },
     { name: 'no ACSCurrent version is not found', r: req('nocurrent'), notFound: 'Forbidden.ResourceNotFound' },
     { name: 'an unknown secret is not found', r: req('nope'), notFound: 'Forbidden.ResourceNotFound' },
-    { name: 'an OOS parameter', r: { provider: 'oos', key: '/app/param', profile: 'default' }, data: 'p' },
+    { name: 'an OOS parameter', r: { provider: 'oos', key: '/app/param', profile: 'default' }, data: 'p', versionId: '1' },
+    { name: 'an OOS parameter without versionId reads its last version', r: { provider: 'oos', key: '/app/versioned', profile: 'default' }, data: 'three', versionId: '3' },
+    { name: 'an OOS parameter version (ParameterVersion)', r: { provider: 'oos', key: '/app/versioned', profile: 'default', versionId: '2' }, data: 'two', versionId: '2' },
+    { name: 'an OOS parameter version that does not exist', r: { provider: 'oos', key: '/app/versioned', profile: 'default', versionId: '4' }, notFound: 'EntityNotExists.ParameterVersion' },
     { name: 'an unknown OOS parameter', r: { provider: 'oos', key: '/app/none', profile: 'default' }, notFound: 'EntityNotExists.Parameter' },
   ];
   for (const t of table) {
@@ -82,7 +85,7 @@ describe('values file validation', () => {
         /kms\["d"\]: expected at least one version/,
         /kms\["e"\]\.versionStages: expected an array of non-empty strings, got "ACSCurrent"/,
         /kms\["f"\]\.color: unknown field; accepted: data, dataType, versionId, versionStages/,
-        /oos\["p"\]: expected a string, got number/,
+        /oos\["p"\]: expected a string or a list of 1-100 strings \(versions 1, 2, …\), got number/,
       ],
     },
     { name: 'duplicate version ids and stages', doc: JSON.stringify({ kms: { s: [{ data: 'a', versionId: 'v1', versionStages: ['ACSCurrent'] }, { data: 'b', versionId: 'v1', versionStages: ['ACSCurrent'] }] } }), problems: [/versionId "v1" appears twice/, /versionStage "ACSCurrent" labels two versions/] },

@@ -22,9 +22,9 @@ describe('listFetches', () => {
       ],
     },
     {
-      name: 'OOS ignores versions and endpoints, so equal parameters share one fetch',
-      es: { name: 'c', provider: 'oos', data: [{ key: '/p', profile: 'p', versionId: 'v1' }, { key: '/p', profile: 'p', kmsEndpoint: 'kms.x.aliyuncs.com' }], dataProcess: [] },
-      want: [{ provider: 'oos', key: '/p', profile: 'p' }],
+      name: 'OOS keeps versionId (ParameterVersion) and ignores stages and endpoints, so equal parameters share one fetch',
+      es: { name: 'c', provider: 'oos', data: [{ key: '/p', profile: 'p', versionId: '2' }, { key: '/p', profile: 'p', versionId: '2', versionStage: 'ACSPrevious' }, { key: '/p', profile: 'p', kmsEndpoint: 'kms.x.aliyuncs.com' }], dataProcess: [] },
+      want: [{ provider: 'oos', key: '/p', profile: 'p', versionId: '2' }, { provider: 'oos', key: '/p', profile: 'p' }],
     },
     {
       name: 'different profiles are different fetches',

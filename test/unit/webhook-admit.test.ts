@@ -370,6 +370,7 @@ test('failures inside the core become errored responses that echo the uid', asyn
     externalSecret: () => Promise.reject(new Error('cache not synced')),
     secretStore: () => Promise.reject(new Error('cache not synced')),
     clusterSecretStore: () => Promise.reject(new Error('cache not synced')),
+    clusterExternalSecrets: () => Promise.reject(new Error('cache not synced')),
   };
   await t.test('a resolver failure', async () => {
     const res = await admit(f.review(f.pod()), failing, f.settings());

@@ -121,7 +121,7 @@ async function run(objects: KubeObject[], settings: Record<string, unknown> = {}
   const env = pod.spec?.initContainers?.[0]?.env?.[0]?.value;
   return { config: parseInjectorConfig(env), pod, warnings: res.warnings ?? [] };
 }
-const es = (ref: Record<string, unknown>, extra: Record<string, unknown> = {}) => f.externalSecret('db', { data: [{ key: 'shop/db-password', secretStoreRef: ref, ...extra }] });
+const es = (ref: Record<string, unknown>, extra: Record<string, unknown> = {}) => f.externalSecret('db', { data: [{ key: 'shop/db-password', name: 'password', secretStoreRef: ref, ...extra }] });
 
 test('isolation rules deny anything that crosses the namespace boundary', async (t) => {
   const cases: { name: string; objects: KubeObject[]; settings?: Record<string, unknown>; denial: RegExp; reason: DenialReason }[] = [
@@ -144,7 +144,7 @@ test('isolation rules deny anything that crosses the namespace boundary', async 
     { name: 'an unknown provider', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { provider: 'vault', data: [{ key: 'k' }] })], denial: /spec.provider: invalid value "vault"/, reason: 'invalid-external-secret' },
     { name: 'an ExternalSecret without data', objects: [f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', {})], denial: /neither spec.data nor spec.dataProcess/, reason: 'invalid-external-secret' },
     { name: 'a secretStoreRef kind that is neither store kind', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms', kind: 'Vault' })], denial: /secretStoreRef.kind: invalid value "Vault"/, reason: 'invalid-external-secret' },
-    { name: 'an AccessKey Secret reference without a key', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { accessKey: { name: 'ak' }, accessKeySecret: { name: 'ak', key: 'secret' } })], denial: /accessKey: expected \{name, key\} of a Secret/, reason: 'invalid-secret-store' },
+    { name: 'an AccessKey Secret reference without a key', objects: [f.namespace('shop'), f.serviceAccount('web'), es({ name: 'kms' }), f.secretStore('kms', { accessKey: { name: 'ak' }, accessKeySecret: { name: 'ak', key: 'secret' } })], denial: /SecretStore shop\/kms spec\.KMS\.KMSAuth\.accessKey\.key: required; expected a string/, reason: 'invalid-secret-store' },
   ];
   for (const c of cases) {
     await t.test(c.name, async () => {
@@ -200,9 +200,11 @@ test('stores give credential profiles that always use the pod\'s own token', asy
       assert.equal((c.volumeMounts ?? []).some((m) => m.name === 'ack-secret-injector-ak-0'), c.name.startsWith('ack-secret-injector-'), c.name);
     }
   });
-  await t.test('an allowed per-entry kmsEndpoint is passed through', async () => {
-    const r = await run([f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { data: [{ key: 'k', kmsEndpoint: 'kst-abc.cryptoservice.kms.aliyuncs.com' }] })]);
+  await t.test('an allowed per-entry kmsEndpoint is passed through, with its instance CA from settings.kmsInstanceCAs', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const r = await run([f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { data: [{ key: 'k', kmsEndpoint: 'kst-abc.cryptoservice.kms.aliyuncs.com' }] })], { kmsInstanceCAs: { 'kst-abc.cryptoservice.kms.aliyuncs.com': pem } });
     assert.equal(r.config?.externalSecrets[0]?.data[0]?.kmsEndpoint, 'kst-abc.cryptoservice.kms.aliyuncs.com');
+    assert.deepEqual(r.config?.kmsInstanceCas, { 'kst-abc.cryptoservice.kms.aliyuncs.com': pem });
   });
   await t.test('dataProcess extract and replaceRule are planned with the profile', async () => {
     const r = await run([f.namespace('shop'), f.serviceAccount('web'), f.externalSecret('db', { provider: 'oos', dataProcess: [{ extract: { key: 'shop/all', jmesPath: [{ path: 'user', objectAlias: 'username' }] }, replaceRule: [{ source: '^db_', target: '' }] }] })]);

@@ -95,3 +95,22 @@ test('mutate --help prints the usage and exits 0', () => {
   assert.match(r.stdout, /^Usage: ack-secret-injector mutate -f FILE/);
   assert.match(r.stdout, /--server-version V/);
 });
+
+test('mutate resolves a ClusterExternalSecret, prints no-effect fields as warnings, and denies a wrong shape by field (issue 17)', () => {
+  const objects = [
+    // The Namespace object: namespace conditions are evaluated against it (fail-closed without it, as upstream).
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: default}',
+    'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, annotations: {ack.alibabacloud.com/role-arn: "acs:ram::1:role/web"}}',
+    'apiVersion: alibabacloud.com/v1alpha1\nkind: ClusterExternalSecret\nmetadata: {name: shared}\nspec:\n  externalSecretName: db\n  conditions: [{namespaces: [default]}]\n  externalSecretSpec: {type: Opaque, rotationInterval: 5m, data: [{key: shared/db, name: password}]}',
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {secret-injector.alibabacloud.com/inject: "true"}, annotations: {secret-injector.alibabacloud.com/external-secrets: db}}\nspec:\n  serviceAccountName: web\n  containers: [{name: app, image: nginx}]',
+  ];
+  const ok = cli(['-f', '-', '--settings', fx('settings/basic.yaml'), '-o', 'json'], objects.join('\n---\n'));
+  assert.equal(ok.status, 0, ok.stderr);
+  const pod = JSON.parse(ok.stdout);
+  const config = JSON.parse(pod.spec.initContainers[0].env.find((e: { name: string }) => e.name === 'SECRET_INJECTOR_CONFIG').value);
+  assert.deepEqual(config.externalSecrets[0], { name: 'db', provider: 'kms', data: [{ key: 'shared/db', profile: 'pod-serviceaccount', name: 'password' }], dataProcess: [], refreshIntervalSeconds: 300 });
+  assert.match(ok.stderr, /^Warning: .*ClusterExternalSecret shared spec\.externalSecretSpec\.type: has no effect in a pod: Files have no Secret type/m);
+  const bad = cli(['-f', '-', '--settings', fx('settings/basic.yaml')], objects.join('\n---\n').replace('namespaces: [default]', 'namespaces: default'));
+  assert.equal(bad.status, 3);
+  assert.match(bad.stderr, /ClusterExternalSecret shared spec\.conditions\[0\]\.namespaces: expected a list, each a string, got a string "default"/);
+});

@@ -28,6 +28,7 @@ const sa = (namespace: string, name: string): FakeObject => ({ apiVersion: 'v1',
 const es = (namespace: string, name: string): FakeObject => ({ apiVersion: 'alibabacloud.com/v1alpha1', kind: 'ExternalSecret', metadata: { name, namespace }, spec: { data: [{ key: 'db', name: 'password' }] } });
 const ss = (namespace: string, name: string): FakeObject => ({ apiVersion: 'alibabacloud.com/v1alpha1', kind: 'SecretStore', metadata: { name, namespace }, spec: { KMS: { KMSAuth: { ramRoleARN: 'acs:ram::123:role/store' } } } });
 const css = (name: string): FakeObject => ({ apiVersion: 'alibabacloud.com/v1alpha1', kind: 'ClusterSecretStore', metadata: { name }, spec: {} });
+const ces = (name: string): FakeObject => ({ apiVersion: 'alibabacloud.com/v1alpha1', kind: 'ClusterExternalSecret', metadata: { name }, spec: { externalSecretName: 'db', externalSecretSpec: { data: [{ key: 'db', name: 'password' }] } } });
 
 function seed(api: FakeKubeApi): void {
   api.listed.set('namespaces', [ns('team-a'), ns('team-b')]);
@@ -35,6 +36,7 @@ function seed(api: FakeKubeApi): void {
   api.listed.set('externalsecrets', [es('team-a', 'db')]);
   api.listed.set('secretstores', [ss('team-a', 'store')]);
   api.listed.set('clustersecretstores', [css('shared')]);
+  api.listed.set('clusterexternalsecrets', [ces('everywhere')]);
 }
 
 describe('ClusterCache against an HTTP Kubernetes API', () => {
@@ -72,11 +74,17 @@ describe('ClusterCache against an HTTP Kubernetes API', () => {
     });
   }
 
-  it('reports synced and sets the cache_synced gauge for all five resources', async () => {
+  it('lists ClusterExternalSecrets from the cache without a request', async () => {
+    api.requests.length = 0;
+    assert.deepEqual((await cache.clusterExternalSecrets()).map((c) => c.metadata.name), ['everywhere']);
+    assert.deepEqual(api.requests, []);
+  });
+
+  it('reports synced and sets the cache_synced gauge for all six resources', async () => {
     assert.equal(cache.hasSynced(), true);
-    assert.deepEqual(cache.syncState(), { namespaces: true, serviceaccounts: true, externalsecrets: true, secretstores: true, clustersecretstores: true });
+    assert.deepEqual(cache.syncState(), { namespaces: true, serviceaccounts: true, externalsecrets: true, secretstores: true, clustersecretstores: true, clusterexternalsecrets: true });
     const text = await metrics.registry.metrics();
-    for (const r of ['namespaces', 'serviceaccounts', 'externalsecrets', 'secretstores', 'clustersecretstores']) {
+    for (const r of ['namespaces', 'serviceaccounts', 'externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets']) {
       assert.match(text, new RegExp(`ack_secret_injector_cache_synced\\{resource="${r}"\\} 1`));
     }
   });
@@ -163,13 +171,13 @@ describe('ClusterCache when the CRDs are not installed yet', () => {
       await until(() => sink.lines.some((l) => l.includes('clustersecretstores.alibabacloud.com')), 'the missing-CRD log line');
       assert.equal(cache.hasSynced(), false);
       assert.equal(cache.syncState().externalsecrets, false);
-      const warn = JSON.parse(sink.lines.find((l) => l.includes('externalsecrets.alibabacloud.com'))!) as { level: number; msg: string; err: string };
+      const warn = JSON.parse(sink.lines.find((l) => l.includes(' externalsecrets.alibabacloud.com'))!) as { level: number; msg: string; err: string };
       assert.equal(warn.level, 40, 'logged at warn');
       assert.match(warn.msg, /CustomResourceDefinition externalsecrets\.alibabacloud\.com \(v1alpha1\) is not installed yet/);
       assert.match(warn.err, /HTTP 404/);
       const listsBefore = api.requests.filter((r) => r === 'GET /apis/alibabacloud.com/v1alpha1/externalsecrets').length;
       await until(() => api.requests.filter((r) => r === 'GET /apis/alibabacloud.com/v1alpha1/externalsecrets').length > listsBefore, 'a retry');
-      const missingLogs = sink.lines.filter((l) => l.includes('externalsecrets.alibabacloud.com')).length;
+      const missingLogs = sink.lines.filter((l) => l.includes(' externalsecrets.alibabacloud.com')).length;
       assert.equal(missingLogs, 1, 'the missing CRD is logged once per outage, not on every retry');
       api.crdsInstalled = true;
       await cache.whenSynced();

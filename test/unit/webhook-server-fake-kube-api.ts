@@ -29,12 +29,12 @@ function route(path: string): { resource: string; namespace?: string; name?: str
   if (m) return { resource: 'serviceaccounts', namespace: m[1]!, name: m[2]!, crd: false };
   if (!path.startsWith(CRD_PREFIX)) return undefined;
   const rest = path.slice(CRD_PREFIX.length);
-  m = /^\/(externalsecrets|secretstores|clustersecretstores)$/.exec(rest);
+  m = /^\/(externalsecrets|secretstores|clustersecretstores|clusterexternalsecrets)$/.exec(rest);
   if (m) return { resource: m[1]!, crd: true };
   m = /^\/namespaces\/([^/]+)\/(externalsecrets|secretstores)\/([^/]+)$/.exec(rest);
   if (m) return { resource: m[2]!, namespace: m[1]!, name: m[3]!, crd: true };
-  m = /^\/clustersecretstores\/([^/]+)$/.exec(rest);
-  if (m) return { resource: 'clustersecretstores', name: m[1]!, crd: true };
+  m = /^\/(clustersecretstores|clusterexternalsecrets)\/([^/]+)$/.exec(rest);
+  if (m) return { resource: m[1]!, name: m[2]!, crd: true };
   return undefined;
 }
 

@@ -3,7 +3,7 @@
  * core's real input, no mocking), and AdmissionReview builders.
  */
 import type { V1Namespace, V1ServiceAccount } from '@kubernetes/client-node';
-import type { ClusterSecretStore, ExternalSecret, SecretStore } from '../../contract/crd-types.ts';
+import type { ClusterExternalSecret, ClusterSecretStore, ExternalSecret, SecretStore } from '../../contract/crd-types.ts';
 import type { Resolver } from '../../webhook/admission/resolver.ts';
 import { parseSettings, type Settings } from '../../webhook/settings.ts';
 
@@ -25,6 +25,7 @@ export class MapResolver implements Resolver {
   readonly externalSecrets = new Map<string, ExternalSecret>();
   readonly secretStores = new Map<string, SecretStore>();
   readonly clusterSecretStores = new Map<string, ClusterSecretStore>();
+  readonly clusterExternalSecretList: ClusterExternalSecret[] = [];
   /** Called before every serviceAccount lookup; tests use it to hold a review in flight. */
   beforeServiceAccount: () => Promise<void> = async () => {};
 
@@ -43,6 +44,9 @@ export class MapResolver implements Resolver {
   }
   async clusterSecretStore(name: string): Promise<ClusterSecretStore | undefined> {
     return this.clusterSecretStores.get(name);
+  }
+  async clusterExternalSecrets(): Promise<readonly ClusterExternalSecret[]> {
+    return this.clusterExternalSecretList;
   }
 }
 

@@ -24,6 +24,10 @@ test('minimal settings get the documented defaults and are frozen', () => {
     fileMode: 0o444,
     healthPort: 9488,
     agentNamedMetrics: false,
+    kmsInstanceCAs: {},
+    enableWorkerRole: false,
+    cleanupAfterFailures: 0,
+    jmesPathRawFallback: false,
   });
   assert.ok(Object.isFrozen(s));
   assert.ok(Object.isFrozen(s.resources.limits));
@@ -36,6 +40,7 @@ test('good settings are accepted', async (t) => {
     { name: 'durations in Go syntax', doc: { ...MIN, defaultRefreshInterval: '5m', minRefreshInterval: '1m' }, check: (s) => assert.deepEqual([s.defaultRefreshIntervalSeconds, s.minRefreshIntervalSeconds], [300, 60]) },
     { name: 'fileMode as an octal string', doc: { ...MIN, fileMode: '0440' }, check: (s) => assert.equal(s.fileMode, 0o440) },
     { name: 'agentNamedMetrics opted in', doc: { ...MIN, agentNamedMetrics: true }, check: (s) => assert.equal(s.agentNamedMetrics, true) },
+    { name: 'issue 17 opt-ins', doc: { ...MIN, enableWorkerRole: true, cleanupAfterFailures: 3, jmesPathRawFallback: true, kmsInstanceCAs: { 'kst-hzz1.cryptoservice.kms.aliyuncs.com': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', 'cn-shanghai': '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n' } }, check: (s) => assert.deepEqual([s.enableWorkerRole, s.cleanupAfterFailures, s.jmesPathRawFallback, Object.keys(s.kmsInstanceCAs)], [true, 3, true, ['kst-hzz1.cryptoservice.kms.aliyuncs.com', 'cn-shanghai']]) },
     { name: 'fileMode as a number', doc: { ...MIN, fileMode: 288 }, check: (s) => assert.equal(s.fileMode, 0o440) },
     { name: 'partial resources merge over the defaults', doc: { ...MIN, resources: { limits: { memory: '256Mi' } } }, check: (s) => assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '256Mi' } }) },
     { name: 'endpoints and a custom command', doc: { ...MIN, stsEndpoint: 'sts-vpc.cn-hangzhou.aliyuncs.com', kmsEndpoint: 'kms-vpc.cn-hangzhou.aliyuncs.com', oosEndpoint: 'oos-vpc.cn-hangzhou.aliyuncs.com', injectorCommand: ['ack-secret-injector'] }, check: (s) => assert.deepEqual([s.stsEndpoint, s.kmsEndpoint, s.oosEndpoint, s.injectorCommand], ['sts-vpc.cn-hangzhou.aliyuncs.com', 'kms-vpc.cn-hangzhou.aliyuncs.com', 'oos-vpc.cn-hangzhou.aliyuncs.com', ['ack-secret-injector']]) },
@@ -66,6 +71,10 @@ test('bad settings fail with E_CONFIG naming the setting, the value and what is 
     { name: 'resources bad quantity', doc: { ...MIN, resources: { limits: { memory: 'lots' } } }, problem: /settings.resources.limits.memory: invalid value "lots"/ },
     { name: 'resources unknown resource', doc: { ...MIN, resources: { limits: { gpu: '1' } } }, problem: /settings.resources.limits.gpu: unknown resource/ },
     { name: 'injectorCommand empty', doc: { ...MIN, injectorCommand: [] }, problem: /settings.injectorCommand: invalid value \[\]/ },
+    { name: 'enableWorkerRole not a boolean', doc: { ...MIN, enableWorkerRole: 'yes' }, problem: /settings.enableWorkerRole: invalid value "yes"; expected true or false/ },
+    { name: 'cleanupAfterFailures negative', doc: { ...MIN, cleanupAfterFailures: -1 }, problem: /settings.cleanupAfterFailures: invalid value -1; expected an integer from 0 to 2880/ },
+    { name: 'kmsInstanceCAs key not an instance host', doc: { ...MIN, kmsInstanceCAs: { 'kms.example.com': '-----BEGIN CERTIFICATE-----' } }, problem: /settings.kmsInstanceCAs.kms.example.com: expected a dedicated instance host/ },
+    { name: 'kmsInstanceCAs value not PEM', doc: { ...MIN, kmsInstanceCAs: { 'cn-hangzhou': 'abc' } }, problem: /settings.kmsInstanceCAs.cn-hangzhou: expected a PEM certificate bundle/ },
     { name: 'serverVersion unparsable', doc: { ...MIN, serverVersion: 'latest' }, problem: /settings.serverVersion: invalid value "latest"/ },
   ];
   for (const c of cases) {

@@ -120,7 +120,7 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     // 4.
     const conflicts = checkPodConflicts(pod, options, layout.agent, settings);
     // 5.
-    const plan = await buildCredentialPlan({ namespace, serviceAccountName: serviceAccount, externalSecretNames: options.externalSecrets, resolver, settings });
+    const plan = await buildCredentialPlan({ namespace, serviceAccountName: serviceAccount, externalSecretNames: options.externalSecrets, resolver, settings, refreshIntervalFromAnnotation: options.refreshIntervalFromAnnotation, initOnly: options.mode === 'init-only' });
     // 6.
     const problems = [
       ...tagged(DenialReason.INVALID_ANNOTATION, [...parsed.problems, ...layout.problems]),

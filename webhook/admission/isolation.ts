@@ -6,7 +6,7 @@
  */
 import type { V1Namespace } from '@kubernetes/client-node';
 import type {
-  ClusterSecretStore, LabelSelector, SecretKeyRef, SecretStoreRef, ServiceAccountRef,
+  ClusterExternalSecret, ClusterSecretStore, LabelSelector, SecretKeyRef, SecretStoreRef, ServiceAccountRef,
 } from '../../contract/crd-types.ts';
 import { translateGoRegexp } from '../../common/go-regexp.ts';
 import { DenialReason, type Problem } from './response.ts';
@@ -124,6 +124,40 @@ export function clusterStoreAdmits(store: ClusterSecretStore, namespaceName: str
     if ((compiled[i] ?? []).some((re) => re.test(namespaceName))) return { admitted: true };
   }
   return { admitted: false, reason: `${name} does not admit namespace ${JSON.stringify(namespaceName)}: none of its conditions (namespaceSelector, namespaces, namespaceRegexes) match` };
+}
+
+/**
+ * Whether a ClusterExternalSecret selects the namespace, as ack-secret-manager's
+ * `IsNamespaceAllowedForClusterExternalSecret` decides (reference §1.5): only when BOTH the
+ * deprecated `namespaceSelectors` and `conditions` are empty is every namespace selected; legacy
+ * selectors (null entries skipped, `{}` matches all) and conditions are ORed; an invalid selector
+ * or regex anywhere selects nothing (fail-closed).
+ */
+export function clusterExternalSecretSelects(ces: ClusterExternalSecret, namespaceName: string, namespace: V1Namespace | undefined): Admission {
+  const name = `ClusterExternalSecret ${JSON.stringify(ces.metadata.name ?? '')}`;
+  const legacy = ces.spec.namespaceSelectors ?? [];
+  const conditions = ces.spec.conditions ?? [];
+  if (legacy.length === 0 && conditions.length === 0) return { admitted: true };
+  // 1. Every legacy selector must be valid (fail-closed), as every condition must (clusterStoreAdmits).
+  for (const [i, s] of legacy.entries()) {
+    if (s === null || s === undefined) continue;
+    const probe = matchLabelSelector(s, {});
+    if (!probe.ok) return { admitted: false, reason: `${name} namespaceSelectors[${i}] is invalid (${probe.problem}); it is unusable until it is fixed` };
+  }
+  const byConditions = conditions.length === 0 ? undefined : clusterStoreAdmits({ metadata: ces.metadata, spec: { conditions } }, namespaceName, namespace);
+  if (byConditions !== undefined && !byConditions.admitted && / is invalid /.test(byConditions.reason)) {
+    return { admitted: false, reason: byConditions.reason.replace(`ClusterSecretStore ${JSON.stringify(ces.metadata.name ?? '')}`, name).replace('the store is unusable', 'it is unusable') };
+  }
+  // 2. ORed: a matching legacy selector, or the conditions.
+  if (byConditions?.admitted === true) return { admitted: true };
+  if (namespace === undefined) return { admitted: false, reason: `${name} selects namespaces but Namespace ${JSON.stringify(namespaceName)} could not be found to evaluate it` };
+  const labels = namespace.metadata?.labels ?? {};
+  for (const s of legacy) {
+    if (s === null || s === undefined) continue;
+    const r = matchLabelSelector(s, labels);
+    if (r.ok && r.matches) return { admitted: true };
+  }
+  return { admitted: false, reason: `${name} does not admit namespace ${JSON.stringify(namespaceName)}: none of its namespaceSelectors or conditions (namespaceSelector, namespaces, namespaceRegexes) match` };
 }
 
 function problem(reason: DenialReason, message: string): Problem {

@@ -5,7 +5,7 @@
  * `undefined` means "does not exist".
  */
 import type { V1Namespace, V1ServiceAccount } from '@kubernetes/client-node';
-import type { ClusterSecretStore, ExternalSecret, SecretStore } from '../../contract/crd-types.ts';
+import type { ClusterExternalSecret, ClusterSecretStore, ExternalSecret, SecretStore } from '../../contract/crd-types.ts';
 
 export interface Resolver {
   namespace(name: string): Promise<V1Namespace | undefined>;
@@ -13,4 +13,6 @@ export interface Resolver {
   externalSecret(namespace: string, name: string): Promise<ExternalSecret | undefined>;
   secretStore(namespace: string, name: string): Promise<SecretStore | undefined>;
   clusterSecretStore(name: string): Promise<ClusterSecretStore | undefined>;
+  /** Every ClusterExternalSecret (a pod names one by its externalSecretName, not its own name). */
+  clusterExternalSecrets(): Promise<readonly ClusterExternalSecret[]>;
 }

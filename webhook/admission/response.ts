@@ -46,6 +46,8 @@ export const DenialReason = {
   CROSS_NAMESPACE_SECRET: 'cross-namespace-secret',
   /** The pod's role is needed but its ServiceAccount is missing or gives no usable RAM role. */
   NO_ROLE: 'no-role',
+  /** Two ClusterExternalSecrets claim the same ExternalSecret name in the pod's namespace. */
+  AMBIGUOUS_EXTERNAL_SECRET: 'ambiguous-external-secret',
 } as const;
 /** One of DenialReason. */
 export type DenialReason = (typeof DenialReason)[keyof typeof DenialReason];

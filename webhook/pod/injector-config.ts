@@ -16,7 +16,7 @@ export interface InjectorConfigInput {
   namespace: string;
   serviceAccount: string;
   options: PodOptions;
-  plan: Pick<CredentialPlan, 'profiles' | 'externalSecrets'> & Partial<Pick<CredentialPlan, 'templateSources'>>;
+  plan: Pick<CredentialPlan, 'profiles' | 'externalSecrets'> & Partial<Pick<CredentialPlan, 'kmsInstanceCas' | 'templateSources'>>;
   settings: Settings;
 }
 
@@ -44,6 +44,9 @@ export function buildInjectorConfig(input: InjectorConfigInput): InjectorConfig 
   if ((input.plan.templateSources ?? []).length > 0) config.templatesPath = TEMPLATES_DIR;
   if (settings.kmsCaPem !== undefined) config.kmsCaPem = settings.kmsCaPem;
   if (settings.agentNamedMetrics) config.namedMetrics = true;
+  if (input.plan.kmsInstanceCas !== undefined && Object.keys(input.plan.kmsInstanceCas).length > 0) config.kmsInstanceCas = { ...input.plan.kmsInstanceCas };
+  if (options.cleanupAfterFailures > 0 && options.mode === 'sidecar') config.cleanupAfterFailures = options.cleanupAfterFailures;
+  if (settings.jmesPathRawFallback) config.jmesPathRawFallback = true;
   if (options.notify !== undefined) {
     const notify: NotifyConfig = {};
     if (options.notify.http !== undefined) notify.http = { url: options.notify.http.url };

@@ -1,9 +1,9 @@
 /**
- * The server's Resolver: watch-backed caches (informers from @kubernetes/client-node) of the five
+ * The server's Resolver: watch-backed caches (informers from @kubernetes/client-node) of the six
  * kinds the admission core reads, so an admission makes no API call (DESIGN.md §1, step 2).
  *
- * - Namespaces and ServiceAccounts (core/v1), ExternalSecrets, SecretStores and
- *   ClusterSecretStores (`alibabacloud.com/v1alpha1`, ack-secret-manager's CRDs).
+ * - Namespaces and ServiceAccounts (core/v1), ExternalSecrets, SecretStores,
+ *   ClusterSecretStores and ClusterExternalSecrets (`alibabacloud.com/v1alpha1`, ack-secret-manager's CRDs).
  * - A miss falls back to ONE direct GET before answering "does not exist": a pod is often created
  *   right after its ServiceAccount or ExternalSecret (one `kubectl apply -f dir/`), and the watch
  *   event may not have arrived yet. A 404 from that GET is the answer; any other failure is an
@@ -19,7 +19,7 @@
 import { CoreV1Api, CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1ServiceAccount } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
-import { CRD_GROUP, CRD_VERSION, type ClusterSecretStore, type ExternalSecret, type SecretStore } from '../../contract/crd-types.ts';
+import { CRD_GROUP, CRD_VERSION, type ClusterExternalSecret, type ClusterSecretStore, type ExternalSecret, type SecretStore } from '../../contract/crd-types.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import type { Resolver } from '../admission/resolver.ts';
 
@@ -30,6 +30,7 @@ export const CachedResource = {
   EXTERNAL_SECRETS: 'externalsecrets',
   SECRET_STORES: 'secretstores',
   CLUSTER_SECRET_STORES: 'clustersecretstores',
+  CLUSTER_EXTERNAL_SECRETS: 'clusterexternalsecrets',
 } as const;
 export type CachedResource = (typeof CachedResource)[keyof typeof CachedResource];
 
@@ -94,6 +95,7 @@ function accessFor(kubeConfig: KubeConfig): ResourceAccess[] {
     crd(CachedResource.EXTERNAL_SECRETS, true),
     crd(CachedResource.SECRET_STORES, true),
     crd(CachedResource.CLUSTER_SECRET_STORES, false),
+    crd(CachedResource.CLUSTER_EXTERNAL_SECRETS, false),
   ];
 }
 
@@ -234,6 +236,14 @@ class ResourceCache {
     }
   }
 
+  /**
+   * Every cached object. No fallback GET: a list has no single name to fetch, so an object created
+   * a moment before the watch delivers it is not seen yet (the pod is denied and can be retried).
+   */
+  list<T>(): T[] {
+    return this.#informer.list() as T[];
+  }
+
   stop(): void {
     this.#stopped = true;
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
@@ -308,5 +318,8 @@ export class ClusterCache implements Resolver {
   }
   clusterSecretStore(name: string): Promise<ClusterSecretStore | undefined> {
     return this.#cache(CachedResource.CLUSTER_SECRET_STORES).get<ClusterSecretStore>('', name);
+  }
+  clusterExternalSecrets(): Promise<readonly ClusterExternalSecret[]> {
+    return Promise.resolve(this.#cache(CachedResource.CLUSTER_EXTERNAL_SECRETS).list<ClusterExternalSecret>());
   }
 }

@@ -164,3 +164,146 @@ properties:
           enum: [Values, KeysAndValues]
           default: Values
 {{- end -}}
+
+{{- define "asi.crd.externalSecretSpec" -}}
+type: object
+properties:
+  provider:
+    type: string
+    description: kms (default) or oos.
+  type:
+    type: string
+  rotationInterval:
+    type: string
+  data:
+    type: array
+    items:
+      {{- include "asi.crd.dataSource" . | nindent 6 }}
+  dataProcess:
+    type: array
+    items:
+      type: object
+      properties:
+        extract:
+          {{- include "asi.crd.dataSource" . | nindent 10 }}
+        replaceRule:
+          type: array
+          items:
+            type: object
+            required: [target, source]
+            properties:
+              target:
+                type: string
+              source:
+                type: string
+  target:
+    type: object
+    properties:
+      name:
+        type: string
+      template:
+        type: object
+        properties:
+          data:
+            type: object
+            additionalProperties:
+              type: string
+          type:
+            type: string
+          mergePolicy:
+            type: string
+            enum: [Replace, Merge]
+            default: Replace
+          metadata:
+            type: object
+            properties:
+              annotations:
+                type: object
+                additionalProperties:
+                  type: string
+              labels:
+                type: object
+                additionalProperties:
+                  type: string
+          templateFrom:
+            type: array
+            items:
+              type: object
+              properties:
+                configMap:
+                  {{- include "asi.crd.templateRef" . | nindent 18 }}
+                secret:
+                  {{- include "asi.crd.templateRef" . | nindent 18 }}
+                target:
+                  type: string
+                  enum: [Data, Annotations, Labels]
+                  default: Data
+                literal:
+                  type: string
+{{- end -}}
+
+{{- define "asi.crd.namespaceConditions" -}}
+type: array
+items:
+  type: object
+  properties:
+    namespaceSelector:
+      type: object
+      # A metav1.LabelSelector.
+      properties:
+        matchLabels:
+          type: object
+          additionalProperties:
+            type: string
+        matchExpressions:
+          type: array
+          items:
+            type: object
+            required: [key, operator]
+            properties:
+              key:
+                type: string
+              operator:
+                type: string
+              values:
+                type: array
+                items:
+                  type: string
+      x-kubernetes-map-type: atomic
+    namespaces:
+      type: array
+      items:
+        type: string
+        minLength: 1
+        maxLength: 63
+        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
+    namespaceRegexes:
+      type: array
+      items:
+        type: string
+{{- end -}}
+
+{{- define "asi.crd.labelSelector" -}}
+type: object
+# A metav1.LabelSelector.
+properties:
+  matchLabels:
+    type: object
+    additionalProperties:
+      type: string
+  matchExpressions:
+    type: array
+    items:
+      type: object
+      required: [key, operator]
+      properties:
+        key:
+          type: string
+        operator:
+          type: string
+        values:
+          type: array
+          items:
+            type: string
+x-kubernetes-map-type: atomic
+{{- end -}}

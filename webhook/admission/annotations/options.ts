@@ -20,6 +20,10 @@ export interface PodOptions {
   externalSecrets: string[];
   mode: Mode;
   refreshIntervalSeconds: number;
+  /** True when the refresh-interval annotation set it: it then overrides every ExternalSecret's rotationInterval. */
+  refreshIntervalFromAnnotation: boolean;
+  /** Refreshes with every source gone before an ExternalSecret's files are removed; 0 = never. */
+  cleanupAfterFailures: number;
   mountPath: string;
   /** The app containers that get the mount, in pod order. */
   containers: string[];

@@ -16,7 +16,8 @@ export { DEFAULT_MOUNT_PATH, MODES, NOTIFY_SIGNALS, type Mode, type ParsedAnnota
 /** The defaults before any annotation is read: the settings, all containers, the pod's fsGroup. */
 function initialDraft(pod: V1Pod, settings: Settings, containerNames: readonly string[]): Draft {
   const draft: Draft = {
-    externalSecrets: [], mode: 'sidecar', refreshIntervalSeconds: settings.defaultRefreshIntervalSeconds,
+    externalSecrets: [], mode: 'sidecar', refreshIntervalSeconds: settings.defaultRefreshIntervalSeconds, refreshIntervalFromAnnotation: false,
+    cleanupAfterFailures: settings.cleanupAfterFailures,
     mountPath: DEFAULT_MOUNT_PATH, containers: [...containerNames],
     resources: { requests: { ...settings.resources.requests }, limits: { ...settings.resources.limits } },
     fileMode: settings.fileMode, skipInit: false, resourcesValid: true,
@@ -28,9 +29,9 @@ function initialDraft(pod: V1Pod, settings: Settings, containerNames: readonly s
 
 /** The options without the draft's working fields. */
 function finish(draft: Draft): PodOptions {
-  const { externalSecrets, mode, refreshIntervalSeconds, mountPath, containers, resources, fileMode, skipInit, fileGid, nativeSidecar, notify } = draft;
+  const { externalSecrets, mode, refreshIntervalSeconds, refreshIntervalFromAnnotation, cleanupAfterFailures, mountPath, containers, resources, fileMode, skipInit, fileGid, nativeSidecar, notify } = draft;
   return {
-    externalSecrets, mode, refreshIntervalSeconds, mountPath, containers, resources, fileMode, skipInit,
+    externalSecrets, mode, refreshIntervalSeconds, refreshIntervalFromAnnotation, cleanupAfterFailures, mountPath, containers, resources, fileMode, skipInit,
     ...(fileGid === undefined ? {} : { fileGid }),
     ...(nativeSidecar === undefined ? {} : { nativeSidecar }),
     ...(notify === undefined ? {} : { notify }),

@@ -163,12 +163,23 @@ export const ANNOTATION_TABLE: readonly AnnotationSpec[] = [
   {
     key: Annotation.refreshInterval, kind: 'annotation', default: `setting \`defaultRefreshInterval\` (${SETTING_DEFAULTS.defaultRefreshInterval})`,
     accepted: `Go duration (\`90s\`, \`5m\`, \`1h30m\`, \`1.5h\`), whole seconds, from setting \`minRefreshInterval\` (${SETTING_DEFAULTS.minRefreshInterval}) to \`168h\``,
-    meaning: 'How often the agent re-reads the secrets.',
+    meaning: 'How often the agent re-reads the secrets. When set, it overrides every ExternalSecret\'s `spec.rotationInterval` (a warning names each one overridden); unset, each ExternalSecret refreshes at its own `rotationInterval` or this default.',
     read: (raw, draft, ctx) => {
       const s = parseDurationSeconds(raw);
       const min = ctx.settings.minRefreshIntervalSeconds;
       if (s === undefined || s < min || s > 7 * 86400) return [invalid(Annotation.refreshInterval, raw, `${DURATION_SYNTAX}, from ${formatSeconds(min)} to 168h, whole seconds`)];
       draft.refreshIntervalSeconds = s;
+      draft.refreshIntervalFromAnnotation = true;
+      return [];
+    },
+  },
+  {
+    key: Annotation.cleanupAfterFailures, kind: 'annotation', default: `setting \`cleanupAfterFailures\` (${SETTING_DEFAULTS.cleanupAfterFailures}: never)`,
+    accepted: 'an integer from 0 to 2880',
+    meaning: 'Opt-in counterpart of ack-secret-manager\'s `cleanupSecretOnFailure`: after this many refreshes in a row in which every source of an ExternalSecret is gone for good (not found, access denied), its files are removed. 0 keeps the last good files forever.',
+    read: (raw, draft) => {
+      if (!/^\d{1,4}$/.test(raw) || Number(raw) > 2880) return [invalid(Annotation.cleanupAfterFailures, raw, 'an integer from 0 to 2880')];
+      draft.cleanupAfterFailures = Number(raw);
       return [];
     },
   },

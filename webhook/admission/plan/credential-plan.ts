@@ -5,7 +5,9 @@
  * AccessKey Secrets to mount. Every problem is collected, each with its stable denial reason, so
  * one denial lists them all. The steps, each in its own file:
  *
- * 1. external-secret.ts — each named ExternalSecret: provider, `data[]`, `dataProcess[]`;
+ * 1. external-secret-source.ts — each named ExternalSecret's spec: from a ClusterExternalSecret
+ *    that provides it for the namespace, or the namespaced object, shape-checked;
+ *    external-secret.ts — its provider, `data[]`, `dataProcess[]`, `rotationInterval`;
  * 2. data-source.ts     — each entry's fields, and its store reference planned by
  * 3. store-ref.ts       — the reference checked and the store resolved once, which gives
  * 4. store-identity.ts  — the identity the store's auth section means (profiles.ts builds it),
@@ -18,6 +20,7 @@ import type { Problem } from '../response.ts';
 import type { Resolver } from '../resolver.ts';
 import type { Settings } from '../../settings.ts';
 import { planExternalSecret } from './external-secret.ts';
+import { resolveExternalSecretSource } from './external-secret-source.ts';
 import { newPlanState } from './plan-state.ts';
 import { denyMissingPodRole } from './pod-role.ts';
 
@@ -31,6 +34,10 @@ export interface PlanInput {
   externalSecretNames: readonly string[];
   resolver: Resolver;
   settings: Settings;
+  /** The refresh-interval annotation is set (it overrides every rotationInterval). */
+  refreshIntervalFromAnnotation?: boolean;
+  /** The pod is init-only (rotationInterval has no effect). */
+  initOnly?: boolean;
 }
 
 /** The result: usable only when `problems` is empty. */
@@ -38,6 +45,8 @@ export interface CredentialPlan {
   profiles: CredentialProfile[];
   externalSecrets: PlannedExternalSecret[];
   accessKeySecrets: AccessKeySecretMount[];
+  /** Dedicated KMS instance host → CA PEM (settings.kmsInstanceCAs) for the hosts the pod uses. */
+  kmsInstanceCas: Record<string, string>;
   templateSources: TemplateSourceMount[];
   warnings: string[];
   /** Each with its stable denial reason (response.ts DenialReason). */
@@ -46,13 +55,16 @@ export interface CredentialPlan {
 
 /** Resolves, checks and plans; see the numbered steps above. */
 export async function buildCredentialPlan(input: PlanInput): Promise<CredentialPlan> {
-  const state = newPlanState(input.namespace, input.serviceAccountName, input.resolver, input.settings);
-  const resolved = await Promise.all(input.externalSecretNames.map(async (name) => [name, await input.resolver.externalSecret(input.namespace, name)] as const));
+  const state = newPlanState(input.namespace, input.serviceAccountName, input.resolver, input.settings, {
+    ...(input.refreshIntervalFromAnnotation === undefined ? {} : { refreshIntervalFromAnnotation: input.refreshIntervalFromAnnotation }),
+    ...(input.initOnly === undefined ? {} : { initOnly: input.initOnly }),
+  });
   const externalSecrets: PlannedExternalSecret[] = [];
-  for (const [name, es] of resolved) {
-    const planned = await planExternalSecret(state, name, es);
+  for (const name of input.externalSecretNames) {
+    const source = await resolveExternalSecretSource(state, name);
+    const planned = source === undefined ? undefined : await planExternalSecret(state, name, source);
     if (planned !== undefined) externalSecrets.push(planned);
   }
   denyMissingPodRole(state);
-  return { profiles: [...state.profiles.values()], externalSecrets, accessKeySecrets: state.accessKeySecrets, templateSources: state.templateSources, warnings: state.warnings, problems: state.problems };
+  return { profiles: [...state.profiles.values()], externalSecrets, accessKeySecrets: state.accessKeySecrets, kmsInstanceCas: Object.fromEntries(state.kmsInstanceCas), templateSources: state.templateSources, warnings: [...new Set(state.warnings)], problems: state.problems };
 }

@@ -6,6 +6,9 @@
 import { describeValue } from '../../../common/excerpt.ts';
 import type { PlannedDataSource } from '../../../contract/injector-config-schema.ts';
 import type { DataSource } from '../../../contract/crd-types.ts';
+import { oosVersionProblem } from '../../../contract/oos-version.ts';
+import { secretKeyProblem } from '../../../contract/secret-key.ts';
+import { DEDICATED_KMS_HOST_RE } from '../../settings.ts';
 import { KMS_ENDPOINT_SYNTAX, isAllowedKmsEndpoint } from '../kms-endpoint.ts';
 import { DenialReason } from '../response.ts';
 import { deny, type PlanState } from './plan-state.ts';
@@ -41,8 +44,53 @@ function checkSourceFields(state: PlanState, source: DataSource, provider: Provi
     if (j?.objectAlias !== undefined && typeof j.objectAlias !== 'string') bad(`${where}.jmesPath[${i}].objectAlias: expected a string`);
   }
   if (source.kmsEndpoint !== undefined && source.kmsEndpoint !== '') {
-    if (provider === 'oos') state.warnings.push(`${where}.kmsEndpoint is ignored for provider oos`);
+    if (provider === 'oos') state.warnings.push(`${where}.kmsEndpoint has no effect: provider oos reads OOS, not KMS`);
     else if (!isAllowedKmsEndpoint(source.kmsEndpoint)) bad(`${where}.kmsEndpoint: invalid value ${describeValue(source.kmsEndpoint)}; expected ${KMS_ENDPOINT_SYNTAX}`, DenialReason.INVALID_KMS_ENDPOINT);
   }
+  if (provider === 'kms') checkDedicatedCa(state, source, where, bad);
+  if (provider === 'oos') {
+    if (typeof source.versionId === 'string' && source.versionId !== '') {
+      const problem = oosVersionProblem(source.versionId);
+      if (problem !== undefined) bad(`${where}.versionId: ${problem}`);
+    }
+    if (typeof source.versionStage === 'string' && source.versionStage !== '') state.warnings.push(`${where}.versionStage has no effect: OOS parameters have no version stages (use versionId for a parameter version)`);
+  }
+  if (!where.endsWith('.extract') && typeof source.key === 'string' && source.key !== '') {
+    for (const [file, field] of fileNames(state, source)) {
+      const problem = secretKeyProblem(file);
+      if (problem !== undefined) bad(`${where}.${field}: the file name would be ${JSON.stringify(file.slice(0, 80))}, but ${problem}; ${field === 'key' ? 'set name: to the file name (a secret or parameter name with "/" always needs one)' : 'choose another name'}`);
+    }
+  }
   return ok;
+}
+
+/** The file names a `data[]` entry writes, with the field each comes from (rules/index.ts dataEntryFiles). */
+function fileNames(state: PlanState, source: DataSource): [string, string][] {
+  const name = typeof source.name === 'string' && source.name !== '' ? source.name : undefined;
+  const raw: [string, string] = name === undefined ? [source.key, 'key'] : [name, 'name'];
+  const paths = source.jmesPath ?? [];
+  if (paths.length === 0) return [raw];
+  const out: [string, string][] = paths.map((j, i) => (typeof j?.objectAlias === 'string' && j.objectAlias !== '' ? [j.objectAlias, `jmesPath[${i}].objectAlias`] : [source.key, 'key']));
+  // The raw value is written only with upstream's fallback on.
+  if (state.settings.jmesPathRawFallback) out.push(raw);
+  return out.filter(([f], i) => out.findIndex(([g]) => g === f) === i);
+}
+
+/**
+ * A dedicated KMS instance gateway (`<id>.cryptoservice.kms.aliyuncs.com`) is served with the
+ * instance's own CA, which no public root signs (alibaba-cloud-apis.md §4.1): without a CA in the
+ * settings (kmsInstanceCAs by host or region, else kmsCaPem) the injector could never verify it,
+ * so the pod is denied here rather than failing in `init`. The CA found is recorded for the config.
+ */
+function checkDedicatedCa(state: PlanState, source: DataSource, where: string, bad: (m: string, r?: DenialReason) => void): void {
+  const entry = typeof source.kmsEndpoint === 'string' && source.kmsEndpoint.trim() !== '' ? source.kmsEndpoint.trim() : undefined;
+  const host = entry ?? state.settings.kmsEndpoint;
+  if (host === undefined || !DEDICATED_KMS_HOST_RE.test(host)) return;
+  const cas = state.settings.kmsInstanceCAs;
+  const pem = cas[host] ?? cas[state.settings.region] ?? state.settings.kmsCaPem;
+  if (pem === undefined) {
+    bad(`${entry === undefined ? `${where} (settings.kmsEndpoint)` : `${where}.kmsEndpoint`}: ${JSON.stringify(host)} is a dedicated KMS instance gateway, but the webhook settings hold no CA for it; add its CA to settings.kmsInstanceCAs under "${host}" (or under the region "${state.settings.region}", or settings.kmsCaPem)`, DenialReason.INVALID_KMS_ENDPOINT);
+    return;
+  }
+  if (cas[host] !== undefined || cas[state.settings.region] !== undefined) state.kmsInstanceCas.set(host, pem);
 }

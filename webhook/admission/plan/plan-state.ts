@@ -21,11 +21,17 @@ export interface PlanState {
   readonly serviceAccountName: string;
   readonly resolver: Resolver;
   readonly settings: Settings;
+  /** The pod's refresh-interval annotation is set: it overrides every rotationInterval. */
+  readonly refreshIntervalFromAnnotation: boolean;
+  /** The pod is init-only: nothing refreshes. */
+  readonly initOnly: boolean;
   readonly problems: Problem[];
   readonly warnings: string[];
   /** By profile id, in first-use order. */
   readonly profiles: Map<string, CredentialProfile>;
   readonly accessKeySecrets: AccessKeySecretMount[];
+  /** Dedicated KMS instance host → its CA from settings.kmsInstanceCAs, for the hosts this pod uses. */
+  readonly kmsInstanceCas: Map<string, string>;
   /** ConfigMaps/Secrets named by templateFrom, each once, in first-use order. */
   readonly templateSources: TemplateSourceMount[];
   /** What needed the pod's own role, for the one "no role" message. */
@@ -37,10 +43,11 @@ export interface PlanState {
 }
 
 /** A fresh state for one pod. */
-export function newPlanState(namespace: string, serviceAccountName: string, resolver: Resolver, settings: Settings): PlanState {
+export function newPlanState(namespace: string, serviceAccountName: string, resolver: Resolver, settings: Settings, pod: { refreshIntervalFromAnnotation?: boolean; initOnly?: boolean } = {}): PlanState {
   return {
     namespace, serviceAccountName, resolver, settings,
-    problems: [], warnings: [], profiles: new Map(), accessKeySecrets: [], templateSources: [], podRoleNeededBy: [], storeProfiles: new Map(),
+    refreshIntervalFromAnnotation: pod.refreshIntervalFromAnnotation === true, initOnly: pod.initOnly === true,
+    problems: [], warnings: [], profiles: new Map(), accessKeySecrets: [], kmsInstanceCas: new Map(), templateSources: [], podRoleNeededBy: [], storeProfiles: new Map(),
   };
 }
 

@@ -56,6 +56,28 @@ export async function usePodProfile(state: PlanState, neededBy: string): Promise
   return POD_PROFILE_ID;
 }
 
+/** Profile id of the node's worker RAM role (settings.enableWorkerRole). */
+export const WORKER_PROFILE_ID = 'ecs-worker-role';
+
+/**
+ * For an entry with no store: the pod's role; or, when the ServiceAccount gives none and
+ * settings.enableWorkerRole is on, the node's ECS worker role (upstream's last credential tier,
+ * semantics reference §3.1), with a warning that every pod on the node shares it.
+ */
+export async function usePodOrWorkerProfile(state: PlanState, neededBy: string): Promise<string | undefined> {
+  if (state.settings.enableWorkerRole) {
+    const role = await resolvePodRole(state);
+    if ('problem' in role) {
+      if (!state.profiles.has(WORKER_PROFILE_ID)) {
+        state.profiles.set(WORKER_PROFILE_ID, { id: WORKER_PROFILE_ID, kind: 'ecsRole' });
+        state.warnings.push(`${role.problem}; ${neededBy} and every other entry without a store use the node's ECS worker RAM role (settings.enableWorkerRole), which every pod on the node shares: the weakest isolation`);
+      }
+      return WORKER_PROFILE_ID;
+    }
+  }
+  return usePodProfile(state, neededBy);
+}
+
 /** The pod's role under a store's own profile id (its OIDC ARN, session fields, remote role). */
 export async function podRoleForStore(state: PlanState, id: string, make: (roleArn: string) => RrsaProfile, neededBy: string): Promise<string | undefined> {
   state.podRoleNeededBy.push(neededBy);

@@ -28,8 +28,29 @@ export async function profileForStore(state: PlanState, id: string, auth: Provid
   if (isSet(auth.oidcTokenFilePath)) {
     state.warnings.push(`${where}.oidcTokenFilePath is ignored: the injector always uses the pod's own projected token`);
   }
+  warnUnusedAuthFields(state, auth, where);
   if (auth.serviceAccountRef !== undefined) return serviceAccountRefProfile(state, id, auth, where, neededBy);
   return storeRoleOrAccessKeyProfile(state, id, auth, where, neededBy);
+}
+
+/**
+ * Auth fields that only mean something beside another field: said out loud instead of dropped
+ * (issue 17). With an AccessKey pair and no ramRoleARN the profile is the bare pair, so the
+ * role's session name, duration and OIDC provider have nothing to apply to; a remote session
+ * name needs a remote role.
+ */
+function warnUnusedAuthFields(state: PlanState, auth: ProviderAuth, where: string): void {
+  const bareAccessKey = auth.serviceAccountRef === undefined && !isSet(auth.ramRoleARN) && auth.accessKey !== undefined && auth.accessKeySecret !== undefined;
+  if (bareAccessKey) {
+    for (const f of ['oidcProviderARN', 'ramRoleSessionName', 'roleSessionExpiration'] as const) {
+      if (isSet(auth[f])) state.warnings.push(`${where}.${f} has no effect: without ramRoleARN the AccessKey pair is used as it is (no role is assumed)`);
+    }
+  } else if (auth.accessKey !== undefined && isSet(auth.roleSessionExpiration) && isSet(auth.ramRoleARN) && !isSet(auth.oidcProviderARN) && auth.serviceAccountRef === undefined) {
+    state.warnings.push(`${where}.roleSessionExpiration has no effect on the AccessKey AssumeRole (the STS default of 1h applies); it applies to RRSA roles`);
+  }
+  if (isSet(auth.remoteRamRoleSessionName) && !isSet(auth.remoteRamRoleARN)) {
+    state.warnings.push(`${where}.remoteRamRoleSessionName has no effect without remoteRamRoleARN`);
+  }
 }
 
 /** `serviceAccountRef`: only the pod's own ServiceAccount, with the token audience we project. */
@@ -60,6 +81,11 @@ async function storeRoleOrAccessKeyProfile(state: PlanState, id: string, auth: P
   }
   // RRSA with the store's role (ack-secret-manager prefers it when the OIDC ARN is explicit or no AK pair is complete).
   if (ram !== undefined && ram !== '' && (isSet(auth.oidcProviderARN) || ak === undefined)) {
+    if (ak !== undefined) {
+      // Upstream's chain tries RRSA first and the AccessKey pair only when RRSA yields nothing; the
+      // injector plans one identity, so the pair is never used: say so instead of dropping it.
+      state.warnings.push(`${where}.accessKey/accessKeySecret are not used: with an explicit oidcProviderARN the store's ramRoleARN is assumed with the pod's RRSA token (upstream's first tier); remove the pair or the oidcProviderARN`);
+    }
     state.profiles.set(id, rrsaProfile(state, id, ram, oidcProviderArn(state, auth, where), auth, where));
     return id;
   }

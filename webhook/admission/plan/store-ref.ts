@@ -6,10 +6,11 @@
  */
 import { describeValue } from '../../../common/excerpt.ts';
 import type { ClusterSecretStore, DataSource, ProviderAuth, SecretStore } from '../../../contract/crd-types.ts';
+import { validateCrdObject } from '../../../contract/crd-shape.ts';
 import { checkStoreRefNamespace, clusterStoreAdmits } from '../isolation.ts';
 import { DenialReason } from '../response.ts';
 import { deny, type PlanState } from './plan-state.ts';
-import { usePodProfile } from './pod-role.ts';
+import { usePodOrWorkerProfile } from './pod-role.ts';
 import { profileForStore } from './store-identity.ts';
 
 /** The two providers of ack-secret-manager. */
@@ -19,7 +20,7 @@ type StoreKind = 'SecretStore' | 'ClusterSecretStore';
 /** The profile id for the source's store reference; undefined after a denial. */
 export async function planStoreRef(state: PlanState, source: DataSource, provider: Provider, esName: string, where: string): Promise<string | undefined> {
   const ref = source.secretStoreRef;
-  if (ref === undefined || ref === null) return usePodProfile(state, where);
+  if (ref === undefined || ref === null) return usePodOrWorkerProfile(state, where);
   if (typeof ref.name !== 'string' || ref.name === '') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.name: expected a store name, got ${describeValue(ref.name)}`); return undefined; }
   const kind = ref.kind ?? 'SecretStore';
   if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') {
@@ -40,7 +41,7 @@ export async function planStoreRef(state: PlanState, source: DataSource, provide
 /** Resolves the store, checks it serves the provider, and plans its identity. */
 async function planStore(state: PlanState, id: string, kind: StoreKind, name: string, provider: Provider, esName: string, where: string): Promise<string | undefined> {
   const label = kind === 'SecretStore' ? `SecretStore ${state.namespace}/${name}` : `ClusterSecretStore ${name}`;
-  const store = await resolveStore(state, kind, name, where);
+  const store = await resolveStore(state, kind, name, label, where);
   if (store === null) return undefined;
   if (store === undefined) { deny(state, DenialReason.SECRET_STORE_NOT_FOUND, `${where}: ${label} not found`); return undefined; }
   const spec = store.spec ?? {};
@@ -66,11 +67,23 @@ function warnClusterStoreTrust(state: PlanState, name: string): void {
   if (!state.warnings.includes(warning)) state.warnings.push(warning);
 }
 
-/** The store, undefined when missing, null when a ClusterSecretStore refuses the namespace (denied). */
-async function resolveStore(state: PlanState, kind: StoreKind, name: string, where: string): Promise<SecretStore | ClusterSecretStore | undefined | null> {
-  if (kind === 'SecretStore') return state.resolver.secretStore(state.namespace, name);
-  const store = await state.resolver.clusterSecretStore(name);
-  if (store === undefined) return undefined;
+/**
+ * The store, shape-checked (contract/crd-shape.ts) BEFORE anything reads it: a `namespaces`
+ * string or a `namespaceSelector` string must never reach the namespace check, where they would
+ * substring-match or read as "no constraint" (issue 17). Undefined when missing; null after a
+ * denial (a wrong shape, or a ClusterSecretStore that refuses the namespace).
+ */
+async function resolveStore(state: PlanState, kind: StoreKind, name: string, label: string, where: string): Promise<SecretStore | ClusterSecretStore | undefined | null> {
+  const raw = kind === 'SecretStore' ? await state.resolver.secretStore(state.namespace, name) : await state.resolver.clusterSecretStore(name);
+  if (raw === undefined) return undefined;
+  const shape = validateCrdObject(kind, raw, label);
+  state.warnings.push(...shape.warnings);
+  if (shape.problems.length > 0) {
+    for (const p of shape.problems) deny(state, DenialReason.INVALID_SECRET_STORE, `${where}: ${p}`);
+    return null;
+  }
+  if (kind === 'SecretStore') return shape.object as unknown as SecretStore;
+  const store = shape.object as unknown as ClusterSecretStore;
   const admission = clusterStoreAdmits(store, state.namespace, await state.resolver.namespace(state.namespace));
   if (!admission.admitted) { deny(state, DenialReason.CLUSTER_STORE_NOT_ALLOWED, `${where}: ${admission.reason}`); return null; }
   return store;
