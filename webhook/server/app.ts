@@ -138,12 +138,24 @@ export function classify(response: AdmissionResponse): { result: AdmissionResult
   return { result: errored ? AdmissionResult.ERRORED : AdmissionResult.DENIED, reason };
 }
 
-/** Builds the fastify app; does not listen. */
-export function buildApp(deps: AppDeps): FastifyInstance {
-  const admit = deps.admit ?? coreAdmit;
-  const log = deps.logger.child({ component: 'webhook-server' });
-  const { metrics } = deps;
-  const checks: ReadinessCheck[] = [...(deps.tls === undefined ? [] : [{ name: 'certificate', ready: () => deps.tls?.loaded === true }]), ...(deps.readiness ?? [])];
+/** A refusal the server makes itself: counted as `invalid`, answered in kind when there is a uid. */
+type SendInvalid = (reply: FastifyReply, status: number, code: string, message: string, uid: string | undefined) => FastifyReply;
+
+function invalidSender(metrics: WebhookMetrics): SendInvalid {
+  return (reply, status, code, message, uid) => {
+    metrics.admissions.inc({ result: AdmissionResult.INVALID });
+    metrics.denials.inc({ reason: code });
+    if (uid !== undefined) {
+      // The API server can read this: answer as an AdmissionReview that refuses the pod, so the
+      // user sees our message instead of a transport error.
+      return reply.code(200).send(reviewWithResponse({ uid, allowed: false, status: { code: status, reason: code, message } }));
+    }
+    return reply.code(status).send({ error: code, message });
+  };
+}
+
+/** The fastify instance with the limits and timeouts above, TLS attached when given. */
+function createServer(deps: AppDeps): FastifyInstance {
   const material = deps.tls?.current;
   const app = fastify({
     logger: false,
@@ -163,37 +175,34 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Node keeps its 60 s headers timeout when requestTimeout is set after creation (as fastify
   // does); the whole request, headers included, must arrive within REQUEST_TIMEOUT_MS.
   (app.server as unknown as { headersTimeout: number }).headersTimeout = REQUEST_TIMEOUT_MS;
+  return app;
+}
 
-  // Once shutdown begins (the drain delay) or the server closes, every response asks the client
-  // to drop the connection, so the API server's next call opens a new one (to a replica that
-  // stays) instead of reusing ours, and close() is not left waiting on kept-alive sockets.
+/**
+ * Once shutdown begins (the drain delay) or the server closes, every response asks the client to
+ * drop the connection, so the API server's next call opens a new one (to a replica that stays)
+ * instead of reusing ours, and close() is not left waiting on kept-alive sockets.
+ */
+function closeConnectionsWhenClosing(app: FastifyInstance, shutdown: AppDeps['shutdown']): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (closing || deps.shutdown?.closing === true) reply.header('connection', 'close');
+    if (closing || shutdown?.closing === true) reply.header('connection', 'close');
     return payload;
   });
+}
 
-  const sendInvalid = (reply: FastifyReply, status: number, code: string, message: string, uid: string | undefined): FastifyReply => {
-    metrics.admissions.inc({ result: AdmissionResult.INVALID });
-    metrics.denials.inc({ reason: code });
-    if (uid !== undefined) {
-      // The API server can read this: answer as an AdmissionReview that refuses the pod, so the
-      // user sees our message instead of a transport error.
-      return reply.code(200).send(reviewWithResponse({ uid, allowed: false, status: { code: status, reason: code, message } }));
-    }
-    return reply.code(status).send({ error: code, message });
-  };
-
-  // fastify parses text/plain bodies into strings by default, so such a request reached the
-  // handler and got 400 invalid-review; the webhook reads JSON only, so any other media type is a
-  // 415 as documented (docs/server.md). Only fastify's application/json parser stays.
+/**
+ * JSON only, and a clear answer for every error: fastify parses text/plain bodies into strings by
+ * default, so such a request reached the handler and got 400 invalid-review; the webhook reads
+ * JSON only, so any other media type is a 415 as documented (docs/server.md). Errors fastify
+ * raises before the handler (parse, size, media type) and anything thrown later get a JSON
+ * answer, never a dropped connection or a crashed process.
+ */
+function handleErrors(app: FastifyInstance, deps: AppDeps, log: Logger, sendInvalid: SendInvalid): void {
   app.removeContentTypeParser('text/plain');
-
-  // Errors fastify raises before the handler (parse, size, media type) and anything thrown
-  // later: always a clear JSON answer, never a dropped connection or a crashed process.
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const byCode: Record<string, [number, string, string]> = {
       FST_ERR_CTP_INVALID_JSON_BODY: [400, ServerErrorCode.INVALID_JSON, `request body is not valid JSON: ${err.message}`],
@@ -214,14 +223,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(status).send({ error: status === 500 ? ServerErrorCode.INTERNAL : (err.code ?? 'bad-request'), message: err.message });
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not-found', message: `no route ${request.method} ${request.url}; the webhook serves POST /mutate, GET /healthz, /readyz, /metrics` }));
+}
 
+/** `POST /mutate`: 1. the envelope; 2. the core; 3. one count and one log line. */
+function routeMutate(app: FastifyInstance, deps: AppDeps, log: Logger, sendInvalid: SendInvalid): void {
+  const admit = deps.admit ?? coreAdmit;
+  const { metrics } = deps;
   app.post('/mutate', async (request, reply) => {
     const started = performance.now();
     // 1. Envelope: apiVersion, kind, request.uid. Answer in kind when there is a uid.
     const problems = validateAdmissionReview(request.body);
     if (problems.length > 0) {
       const uid = requestUid(request.body);
-      log.warn({ ...(uid === '' ? {} : { uid }), problems }, 'invalid AdmissionReview');
+      log.warn({ ...(uid === '' ? {} : { uid: clip(uid) }), problems }, 'invalid AdmissionReview');
       return sendInvalid(reply, 400, ServerErrorCode.INVALID_REVIEW, `invalid AdmissionReview: ${problems.join('; ')}`, uid === '' ? undefined : uid);
     }
     const review = request.body as AdmissionReview;
@@ -233,7 +247,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       response = await admit(review, deps.resolver, deps.settings());
     } catch (err) {
       reviewLog.error({ err: err instanceof Error ? err.message : String(err) }, 'admission core threw');
-      response = errored(fields.uid ?? '', err);
+      response = errored(review.request?.uid ?? '', err);
     }
     // 3. Count and log one line (no pod spec, no env values, no patch content).
     const { result, reason } = classify(response);
@@ -247,19 +261,31 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // escaping); the content type is the one fastify gives JSON it serialises itself.
     return reply.code(200).type(JSON_CONTENT_TYPE).send(admissionReviewJson(response));
   });
+}
 
+/** `GET /healthz`, `/readyz` (every check, by name) and `/metrics`. */
+function routeProbes(app: FastifyInstance, deps: AppDeps): void {
+  const checks: ReadinessCheck[] = [...(deps.tls === undefined ? [] : [{ name: 'certificate', ready: () => deps.tls?.loaded === true }]), ...(deps.readiness ?? [])];
   app.get('/healthz', async (_request, reply) => reply.code(200).send({ status: 'ok' }));
-
   app.get('/readyz', async (_request, reply) => {
     const states = Object.fromEntries(checks.map((c) => [c.name, c.ready()]));
     const ready = Object.values(states).every(Boolean);
     return reply.code(ready ? 200 : 503).send({ ready, checks: states });
   });
-
   app.get('/metrics', async (_request, reply) => {
-    const text = await metrics.registry.metrics();
-    return reply.code(200).header('content-type', metrics.registry.contentType).send(text);
+    const text = await deps.metrics.registry.metrics();
+    return reply.code(200).header('content-type', deps.metrics.registry.contentType).send(text);
   });
+}
 
+/** Builds the fastify app; does not listen. The steps are named above, in the order they run. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const log = deps.logger.child({ component: 'webhook-server' });
+  const sendInvalid = invalidSender(deps.metrics);
+  const app = createServer(deps);
+  closeConnectionsWhenClosing(app, deps.shutdown);
+  handleErrors(app, deps, log, sendInvalid);
+  routeMutate(app, deps, log, sendInvalid);
+  routeProbes(app, deps);
   return app;
 }
