@@ -275,6 +275,11 @@ function readCompatibilityOptIns(doc: Record<string, unknown>, p: string[], read
   };
 }
 
+/** A problem per unknown key: a misspelt key would otherwise silently keep a default. */
+function unknownKeys(doc: Record<string, unknown>): string[] {
+  return Object.keys(doc).filter((key) => !KNOWN_KEYS.has(key)).map((key) => `settings.${key}: unknown setting; known settings are ${[...KNOWN_KEYS].join(', ')}`);
+}
+
 /**
  * Validates a settings document and returns the frozen Settings; throws E_CONFIG listing every
  * problem (unknown keys included, since a misspelt key would otherwise silently keep a default).
@@ -284,9 +289,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   if (!isObject(doc)) {
     throw new InjectorError(ErrorCode.CONFIG, `settings: expected a mapping of setting names to values, got ${Array.isArray(doc) ? 'a list' : doc === null ? 'null' : typeof doc}`);
   }
-  for (const key of Object.keys(doc)) {
-    if (!KNOWN_KEYS.has(key)) p.push(`settings.${key}: unknown setting; known settings are ${[...KNOWN_KEYS].join(', ')}`);
-  }
+  p.push(...unknownKeys(doc));
   const { text, oneOf, integer, duration, boolean } = settingReaders(doc, p);
 
   // 1. Scalars.
