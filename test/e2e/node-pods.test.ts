@@ -9,11 +9,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { V1Pod } from '@kubernetes/client-node';
+import { paths } from './node/configs.ts';
 import { nodeSupport } from './node/node.ts';
 import { containerStatus, onNode, podLog, prepareNamespace, startNodeStack, waitForPod, type NodeStack } from './node/node-stack.ts';
-import { createExternalSecret, createTenant, optedInPod, seedSecret, type Tenant } from './stack.ts';
+import { eventually, createExternalSecret, createTenant, optedInPod, rotateSecret, seedSecret, type Tenant } from './stack.ts';
 
 const INIT = 'ack-secret-injector-init';
 const AGENT = 'ack-secret-injector-agent';
@@ -44,11 +47,40 @@ function processFacts(pid: number): { uid: string; gid: string; seccomp: string;
   return { uid: field('Uid'), gid: field('Gid'), seccomp: field('Seccomp'), noNewPrivs: field('NoNewPrivs'), memoryLimit };
 }
 
+/** GET a path of the API server as the admin (for the node proxy, which client-node has no typed call for). */
+async function rawGet(ns: NodeStack, path: string): Promise<string> {
+  const user = ns.stack.cp.kubeConfig.getCurrentUser();
+  const res = await httpsGetClient(`${ns.stack.cp.url}${path}`, { ca: ns.stack.cp.caPem, cert: Buffer.from(user?.certData ?? '', 'base64').toString(), key: Buffer.from(user?.keyData ?? '', 'base64').toString() });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.body.slice(0, 300)}`);
+  return res.body;
+}
+
+function httpsGetClient(url: string, tls: { ca: string; cert: string; key: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { ...tls, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+/** The pod's files volume as the kubelet made it on the node (an emptyDir, medium Memory). */
+function filesVolume(ns: NodeStack, podUid: string): string {
+  return join(paths(ns.node.layout).kubeletRoot, 'pods', podUid, 'volumes', 'kubernetes.io~empty-dir', 'ack-secret-injector-files');
+}
+
+/** An app loop printing `sha256 <hash>` of `file` whenever it changes (a hash: logs never hold the value). */
+const watchScript = (file: string): string =>
+  `last=; trap "exit 0" TERM; while true; do h=$(sha256sum ${file} 2>/dev/null | cut -d' ' -f1); if [ "$h" != "$last" ]; then echo "sha256 $h"; last=$h; fi; sleep 1; done`;
+
 const missing = nodeSupport();
 
 describe('real node: kubelet + containerd + runc run the injected pods from the built image', { skip: missing.length > 0 && `this machine cannot run the node: ${missing.join('; ')}`, timeout: 1_200_000 }, () => {
   let ns: NodeStack;
   let tenantA: Tenant;
+  let tenantB: Tenant;
   const dbValue = JSON.stringify({ username: 'shop_rw', password: 'pw-A-node-5c1e9a' });
 
   before(async () => {
@@ -58,7 +90,31 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     tenantA = await createTenant(ns.stack, 'node-a', 'node-a/');
     await prepareNamespace(ns, tenantA.namespace);
     await seedSecret(ns.stack, 'node-a/db', dbValue);
-    await createExternalSecret(ns.stack, tenantA.namespace, 'db', { provider: 'kms', data: [{ key: 'node-a/db', name: 'db.json' }, { key: 'node-a/db', name: 'password', jmesPath: [{ path: 'password', objectAlias: 'password' }] }] });
+    await createExternalSecret(ns.stack, tenantA.namespace, 'db', { provider: 'kms', data: [{ key: 'node-a/db', name: 'db.json' }] });
+    await seedSecret(ns.stack, 'node-a/api-key', 'ak-node-A-77f0c2d1');
+    await createExternalSecret(ns.stack, tenantA.namespace, 'api', { provider: 'kms', data: [{ key: 'node-a/api-key', name: 'api-key' }] });
+    tenantB = await createTenant(ns.stack, 'node-b', 'node-b/');
+    await prepareNamespace(ns, tenantB.namespace);
+    await seedSecret(ns.stack, 'node-b/db', JSON.stringify({ username: 'crm', password: 'pw-B-node-1d2e3f' }));
+    await createExternalSecret(ns.stack, tenantB.namespace, 'db', { provider: 'kms', data: [{ key: 'node-b/db', name: 'db.json' }] });
+    // B's own ExternalSecret naming A's secret: admission allows it (B's role), the cloud must refuse it.
+    await createExternalSecret(ns.stack, tenantB.namespace, 'steal', { provider: 'kms', data: [{ key: 'node-a/db', name: 'loot' }] });
+  });
+
+  /** Creates an opted-in pod on the node and returns its name. */
+  const create = async (t: Tenant, name: string, es: string, annotations: Record<string, string>, scripts: Record<string, string>, spec: Record<string, unknown> = {}, containers = ['app']): Promise<string> => {
+    const base = optedInPod(name, t.serviceAccount, es, annotations, containers);
+    base.spec = { ...base.spec, containers: base.spec?.containers ?? [], ...spec };
+    const created = await ns.stack.core.createNamespacedPod({ namespace: t.namespace, body: onNode(ns, base, scripts) });
+    return created.metadata?.name ?? '';
+  };
+  const allReady = (p: V1Pod): boolean => p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready);
+
+  // Each test's pods go when it ends (2 cores: idle agents still cost), without waiting for them.
+  afterEach(async () => {
+    for (const t of [tenantA, tenantB]) {
+      if (t !== undefined) await ns.stack.core.deleteCollectionNamespacedPod({ namespace: t.namespace, gracePeriodSeconds: 1 }).catch(() => undefined);
+    }
   });
 
   after(async () => {
@@ -69,7 +125,7 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
 
   test('init + native sidecar: the init container writes the files, the startupProbe holds the app back, the app reads them from a read-only tmpfs', async () => {
     const script = `set -e; f=${MOUNT}/db/db.json; test -s "$f"; echo "sha256 $(sha256sum "$f" | cut -d' ' -f1)"; grep " ${MOUNT} " /proc/mounts; id; trap "exit 0" TERM; while true; do sleep 1; done`;
-    const created = await ns.stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: onNode(ns, optedInPod('native', tenantA.serviceAccount, 'db'), { app: script }) });
+    const created = await ns.stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: onNode(ns, optedInPod('native', tenantA.serviceAccount, 'db', { 'refresh-interval': '1s' }), { app: `${script.replace(/; trap.*$/, '')}; ${watchScript(`${MOUNT}/db/db.json`)}` }) });
     const name = created.metadata?.name ?? '';
     const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', (p) => p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready));
     // The kubelet ran what the webhook injected, from the built image.
@@ -99,5 +155,97 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     const logs = [await podLog(ns, tenantA.namespace, name, INIT), await podLog(ns, tenantA.namespace, name, AGENT), log].join('\n');
     assert.match(logs, /init complete/);
     for (const s of ns.stack.secrets) assert.ok(!logs.includes(s), `a container log holds a seeded secret value (${s.length} chars)`);
+    // Rotation reaches the running app's file (the agent swaps the folder atomically).
+    const rotated = JSON.stringify({ username: 'shop_rw', password: 'pw-A-node-rotated-77' });
+    await rotateSecret(ns.stack, 'node-a/db', rotated);
+    await eventually('the app to see the rotated file', async () => ((await podLog(ns, tenantA.namespace, name, 'app')).includes(`sha256 ${sha256(rotated)}`) ? true : undefined), 30_000);
+  });
+
+  test('classic sidecar (native-sidecar: false): the agent runs beside the app and the app reads the files', async () => {
+    const name = await create(tenantA, 'classic', 'api', { 'native-sidecar': 'false' }, { app: watchScript(`${MOUNT}/api/api-key`) });
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    assert.deepEqual((pod.spec?.containers ?? []).map((c) => c.name), ['app', AGENT]);
+    assert.equal(containerStatus(pod, INIT)?.state?.terminated?.exitCode, 0);
+    await eventually('the app to read the api key', async () => ((await podLog(ns, tenantA.namespace, name, 'app')).includes(`sha256 ${sha256('ak-node-A-77f0c2d1')}`) ? true : undefined), 20_000);
+  });
+
+  test('init-only Job pod: the init container fetches once, the app reads and the pod Succeeds', async () => {
+    const name = await create(tenantA, 'job-once', 'api', { mode: 'init-only' }, { app: `set -e; test "$(cat ${MOUNT}/api/api-key | sha256sum | cut -d' ' -f1)" = "${sha256('ak-node-A-77f0c2d1')}"; echo read-ok` }, { restartPolicy: 'Never' });
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Succeeded', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    assert.equal(pod.status?.phase, 'Succeeded', JSON.stringify(pod.status?.containerStatuses));
+    assert.deepEqual((pod.spec?.initContainers ?? []).map((c) => c.name), [INIT]);
+    assert.match(await podLog(ns, tenantA.namespace, name, 'app'), /read-ok/);
+  });
+
+  test('a non-root app reads 0440 files through fsGroup: the injector writes them as group 2000', async () => {
+    const script = `set -e; f=${MOUNT}/api/api-key; echo "id $(id -u):$(id -g) groups $(id -G)"; echo "stat $(stat -c '%a %g' $f)"; cat $f > /dev/null && echo readable; trap "exit 0" TERM; while true; do sleep 1; done`;
+    const name = await create(tenantA, 'nonroot', 'api', { 'file-mode': '0440' }, { app: script }, { securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 2000 } });
+    await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    const log = await eventually('the app to report', async () => {
+      const l = await podLog(ns, tenantA.namespace, name, 'app');
+      return l.includes('readable') ? l : undefined;
+    }, 20_000);
+    assert.match(log, /^id 1000:1000 groups 1000 2000$/m);
+    assert.match(log, /^stat 440 2000$/m);
+  });
+
+  test('notify-signal: the agent signals the app container across uids in the shared process namespace, once per change', async () => {
+    const file = `${MOUNT}/api/api-key`;
+    const script = `trap 'echo "SIGHUP $(sha256sum ${file} | cut -d" " -f1)"' HUP; trap "exit 0" TERM; echo started; while true; do sleep 1 & wait $!; done`;
+    const name = await create(tenantA, 'notify', 'api', { 'notify-signal': 'SIGHUP', 'refresh-interval': '1s' }, { app: script }, { securityContext: { runAsUser: 1000, runAsGroup: 1000 } });
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    assert.equal(pod.spec?.shareProcessNamespace, true);
+    await new Promise((r) => setTimeout(r, 3_000)); // unchanged refreshes: no signal
+    assert.doesNotMatch(await podLog(ns, tenantA.namespace, name, 'app'), /SIGHUP/);
+    await rotateSecret(ns.stack, 'node-a/api-key', 'ak-node-A-rotated-5e6f');
+    await eventually('the SIGHUP after the rotation', async () => ((await podLog(ns, tenantA.namespace, name, 'app')).includes(`SIGHUP ${sha256('ak-node-A-rotated-5e6f')}`) ? true : undefined), 30_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal((await podLog(ns, tenantA.namespace, name, 'app')).match(/SIGHUP/g)?.length, 1, 'exactly one signal for one change');
+  });
+
+  test('the kubelet restarts a killed agent and the files stay in the tmpfs meanwhile', async () => {
+    const name = await create(tenantA, 'restart', 'api', {}, {});
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    const volume = filesVolume(ns, pod.metadata?.uid ?? '');
+    const before = readFileSync(join(volume, 'api', 'api-key'), 'utf8');
+    const pids = hostPids('/app/dist/cli.mjs', 'agent').filter((pid) => readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(pod.metadata?.uid?.replace(/-/g, '_') ?? '') || readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(pod.metadata?.uid ?? ''));
+    assert.equal(pids.length, 1, 'the agent process of this pod');
+    process.kill(pids[0] as number, 'SIGKILL');
+    const restarted = await waitForPod(ns, tenantA.namespace, name, 'the agent restarted and started again', (p) => (containerStatus(p, AGENT)?.restartCount ?? 0) >= 1 && containerStatus(p, AGENT)?.started === true);
+    assert.equal(containerStatus(restarted, AGENT)?.lastState?.terminated?.exitCode, 137);
+    assert.equal(readFileSync(join(volume, 'api', 'api-key'), 'utf8'), before);
+    assert.equal(containerStatus(restarted, 'app')?.restartCount, 0, 'the app kept running');
+  });
+
+  test('tenant isolation: tenant B reads its own secret; its init container is refused tenant A secret by the cloud, visibly', async () => {
+    const own = await create(tenantB, 'b-own', 'db', { mode: 'init-only' }, { app: `test -s ${MOUNT}/db/db.json && echo read-ok` }, { restartPolicy: 'Never' });
+    const ok = await waitForPod(ns, tenantB.namespace, own, 'finished', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    assert.equal(ok.status?.phase, 'Succeeded');
+    const steal = await create(tenantB, 'b-steal', 'steal', { mode: 'init-only' }, {}, { restartPolicy: 'Never' });
+    const refused = await waitForPod(ns, tenantB.namespace, steal, 'Failed', (p) => p.status?.phase === 'Failed', 180_000);
+    assert.notEqual(containerStatus(refused, INIT)?.state?.terminated?.exitCode, 0);
+    const log = await podLog(ns, tenantB.namespace, steal, INIT);
+    assert.match(log, /steal/);
+    assert.match(log, /NoPermission/);
+    assert.equal(containerStatus(refused, 'app')?.state?.running, undefined, 'the app never started');
+  });
+
+  test('the agent\'s memory as the kubelet reports it (cAdvisor) stays well under its 128Mi limit', async () => {
+    const name = await create(tenantA, 'rss', 'api', {}, {});
+    await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const metric = await eventually('the agent in the kubelet cAdvisor metrics', async () => {
+      const text = await rawGet(ns, `/api/v1/nodes/${ns.node.name}/proxy/metrics/cadvisor`);
+      const line = text.split('\n').find((l) => l.startsWith('container_memory_rss{') && l.includes(`container="${AGENT}"`) && l.includes(`pod="${name}"`));
+      return line === undefined ? undefined : Number(line.split(' ')[1]);
+    }, 60_000);
+    process.stdout.write(`node e2e: agent container_memory_rss ${(metric / 1048576).toFixed(1)} MiB (kubelet cAdvisor, limit 128 MiB)\n`);
+    assert.ok(metric > 0 && metric < 96 * 1048576, `agent RSS ${metric} bytes`);
+  });
+
+  test('a memory limit too small for the injector fails visibly: the kernel OOM-kills the init container and the kubelet says so', async () => {
+    const name = await create(tenantA, 'tiny', 'api', { mode: 'init-only', 'memory-request': '24Mi', 'memory-limit': '24Mi' }, {}, { restartPolicy: 'Never' });
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Failed', (p) => p.status?.phase === 'Failed', 120_000);
+    assert.equal(containerStatus(pod, INIT)?.state?.terminated?.reason, 'OOMKilled', JSON.stringify(containerStatus(pod, INIT)));
   });
 });
