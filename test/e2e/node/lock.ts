@@ -58,6 +58,7 @@ export async function acquireNodeLock(onWait: (message: string) => void, limitMs
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
   return {
     release: async () => {
+      child.ref(); // keep the loop alive until flock has exited and the lock is gone
       child.stdin.end();
       await exited;
     },
