@@ -1,5 +1,7 @@
 /**
- * `npm run demo`: the whole product on this machine with no cloud account. A real kube-apiserver
+ * `npm run demo`: the whole product on this machine with no cloud account. On Linux as root it
+ * runs on a real node (demo/node-demo.ts: kubelet + containerd + runc, the image built from the
+ * Dockerfile); elsewhere it says what is missing and runs the story below instead. A real kube-apiserver
  * calls the real webhook; the injected containers run (test/e2e/pod-runner.ts) against the local
  * Alibaba Cloud emulator with ServiceAccount tokens minted by the API server. Two tenants, each
  * with its own RAM role, get their own secrets as files; a rotation shows up in the running pod;
@@ -7,7 +9,9 @@
  */
 import { stringify } from 'yaml';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { nodeSupport } from '../test/e2e/node/node.ts';
 import { readPod, runPod, type PodRun } from '../test/e2e/pod-runner.ts';
+import { runNodeDemo } from './node-demo.ts';
 import {
   apiErrorMessage, createExternalSecret, createTenant, eventually, optedInPod, rotateSecret, seedParameter, seedSecret, startStack, type Stack,
 } from '../test/e2e/stack.ts';
@@ -136,4 +140,12 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${bold(`demo ${process.exitCode === 1 ? 'FAILED' : 'finished'} in ${((Date.now() - started) / 1000).toFixed(1)}s`)}\n`);
 }
 
-await main();
+const missing = process.env['ACK_SI_DEMO_POD_RUNNER'] === '1' ? ['(ACK_SI_DEMO_POD_RUNNER=1 asks for the pod runner)'] : nodeSupport();
+if (missing.length === 0) {
+  if (!(await runNodeDemo(step, say))) process.exitCode = 1;
+  process.stdout.write(`\n${bold(`demo on the real node ${process.exitCode === 1 ? 'FAILED' : 'finished'} in ${((Date.now() - started) / 1000).toFixed(1)}s`)}\n`);
+} else {
+  process.stdout.write(`The real-node demo cannot run here; missing: ${missing.join('; ')}.\n` +
+    'Running the pod-runner demo instead: the injected containers run as local processes (as root, no image, host network).\n');
+  await main();
+}
