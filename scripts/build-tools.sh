@@ -81,8 +81,13 @@ build_etcd() {
 #   3. a tools.go (never built: build tag) keeps the requirement through `go mod tidy`;
 #   4. build with the component-base version ldflags so /version and --version report the release
 #      instead of v0.0.0-master+$Format:%H$ (k8s.io/component-base/version/base.go).
-build_kube_apiserver() {
-  local work="$1" minor staging up
+# Both share the Go build cache, so the kubelet after kube-apiserver compiles only its own ~330
+# packages (about 80 s here; ../shared/reference/real-node.md §3).
+build_kube_apiserver() { build_kube_command "$1" kube-apiserver; }
+build_kubelet() { build_kube_command "$1" kubelet; }
+
+build_kube_command() {
+  local work="$1" cmd="$2" minor staging up
   minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
   staging="v0.${KUBE_VERSION#v1.}"
   mkdir -p "$work/mod" && cd "$work/mod"
