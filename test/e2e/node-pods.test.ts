@@ -16,7 +16,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { paths } from './node/configs.ts';
 import { nodeSupport } from './node/node.ts';
 import { containerStatus, onNode, podLog, prepareNamespace, startNodeStack, waitForPod, type NodeStack } from './node/node-stack.ts';
-import { eventually, createExternalSecret, createTenant, optedInPod, rotateSecret, seedSecret, type Tenant } from './stack.ts';
+import { eventually, createExternalSecret, createTenant, optedInPod, rotateSecret, seedParameter, seedSecret, type Tenant } from './stack.ts';
 
 const INIT = 'ack-secret-injector-init';
 const AGENT = 'ack-secret-injector-agent';
@@ -93,6 +93,15 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     await createExternalSecret(ns.stack, tenantA.namespace, 'db', { provider: 'kms', data: [{ key: 'node-a/db', name: 'db.json' }] });
     await seedSecret(ns.stack, 'node-a/api-key', 'ak-node-A-77f0c2d1');
     await createExternalSecret(ns.stack, tenantA.namespace, 'api', { provider: 'kms', data: [{ key: 'node-a/api-key', name: 'api-key' }] });
+    await seedParameter(ns.stack, 'node-a/smtp', 'user: mailer\npassword: smtp-A-node-91ab\nport: 587\n');
+    await createExternalSecret(ns.stack, tenantA.namespace, 'mixed', {
+      provider: 'kms',
+      data: [{ key: 'node-a/db', name: 'db', jmesPath: [{ path: 'username', objectAlias: 'username' }] }],
+      dataProcess: [{ extract: { key: 'node-a/db' }, replaceRule: [{ source: '^(.*)$', target: 'x_$1' }] }],
+    });
+    await createExternalSecret(ns.stack, tenantA.namespace, 'mail', { provider: 'oos', dataProcess: [{ extract: { key: 'node-a/smtp' } }] });
+    await seedSecret(ns.stack, 'node-a/worker-key', 'wk-node-A-3c4d5e');
+    await createExternalSecret(ns.stack, tenantA.namespace, 'worker', { provider: 'kms', data: [{ key: 'node-a/worker-key', name: 'worker-key' }] });
     tenantB = await createTenant(ns.stack, 'node-b', 'node-b/');
     await prepareNamespace(ns, tenantB.namespace);
     await seedSecret(ns.stack, 'node-b/db', JSON.stringify({ username: 'crm', password: 'pw-B-node-1d2e3f' }));
@@ -201,6 +210,54 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     await eventually('the SIGHUP after the rotation', async () => ((await podLog(ns, tenantA.namespace, name, 'app')).includes(`SIGHUP ${sha256('ak-node-A-rotated-5e6f')}`) ? true : undefined), 30_000);
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal((await podLog(ns, tenantA.namespace, name, 'app')).match(/SIGHUP/g)?.length, 1, 'exactly one signal for one change');
+  });
+
+  test('classic sidecar with two app containers: only the notify-container main process is signalled, as its uid', async () => {
+    const file = `${MOUNT}/worker/worker-key`;
+    const hup = `trap 'echo "SIGHUP $(sha256sum ${file} | cut -d" " -f1)"' HUP; trap "exit 0" TERM; while true; do sleep 1 & wait $!; done`;
+    const base = optedInPod('notify-two', tenantA.serviceAccount, 'worker', { 'notify-signal': 'HUP', 'notify-container': 'worker', 'native-sidecar': 'false', 'refresh-interval': '1s' }, ['web', 'worker']);
+    base.spec = { ...base.spec, containers: (base.spec?.containers ?? []).map((c) => ({ ...c, securityContext: { runAsUser: c.name === 'web' ? 1000 : 2000 } })) };
+    const created = await ns.stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: onNode(ns, base, { web: hup, worker: hup }) });
+    const name = created.metadata?.name ?? '';
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    assert.equal(pod.spec?.containers?.find((c) => c.name === AGENT)?.securityContext?.runAsUser, 2000, 'the agent runs as the worker uid');
+    await rotateSecret(ns.stack, 'node-a/worker-key', 'wk-node-A-rotated-6f70');
+    await eventually('the worker SIGHUP', async () => ((await podLog(ns, tenantA.namespace, name, 'worker')).includes(`SIGHUP ${sha256('wk-node-A-rotated-6f70')}`) ? true : undefined), 30_000)
+      .catch(async (err: unknown) => assert.fail(`${String(err)}\nagent log:\n${(await podLog(ns, tenantA.namespace, name, AGENT)).split("\n").filter((l) => !l.includes("\"changed\":[]")).join("\n").slice(-4000)}`));
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.doesNotMatch(await podLog(ns, tenantA.namespace, name, 'web'), /SIGHUP/, 'the other container is never signalled');
+  });
+
+  test('skip-init: the native sidecar startupProbe alone holds the app back, and notify-url reaches the app on the pod loopback once per change', async () => {
+    // busybox httpd serves a CGI that records each call; the app prints the records (its log is the evidence).
+    const cgi = '#!/bin/sh\necho "call $REQUEST_METHOD" >> /tmp/calls\nprintf "Content-Type: text/plain\\r\\n\\r\\nreloaded"\n';
+    const script = `set -e; test -s ${MOUNT}/api/api-key; echo files-present-at-start; mkdir -p /tmp/www/cgi-bin; printf '${cgi}' > /tmp/www/cgi-bin/reload; chmod 755 /tmp/www/cgi-bin/reload; touch /tmp/calls; httpd -p 127.0.0.1:8080 -h /tmp/www; trap "exit 0" TERM; tail -f /tmp/calls & wait $!`;
+    const name = await create(tenantA, 'skip-init', 'api', { 'skip-init': 'true', 'refresh-interval': '1s', 'notify-url': 'http://127.0.0.1:8080/cgi-bin/reload' }, { app: script });
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    assert.deepEqual((pod.spec?.initContainers ?? []).map((c) => c.name), [AGENT]);
+    const log = (): Promise<string> => podLog(ns, tenantA.namespace, name, 'app');
+    assert.match(await log(), /files-present-at-start/);
+    await new Promise((r) => setTimeout(r, 2_500)); // unchanged refreshes: no call
+    assert.doesNotMatch(await log(), /call /);
+    await rotateSecret(ns.stack, 'node-a/api-key', 'ak-node-A-rotated-0b1c');
+    await eventually('the notify-url call', async () => ((await log()).includes('call POST') ? true : undefined), 30_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal((await log()).match(/call /g)?.length, 1, 'exactly one call for one change');
+  });
+
+  test('several ExternalSecrets (KMS jmesPath, dataProcess extract + replaceRule, OOS YAML) land in the pod tmpfs as the rules say', async () => {
+    const name = await create(tenantA, 'mixed', 'mixed,mail', {}, {});
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    const volume = filesVolume(ns, pod.metadata?.uid ?? '');
+    const read = (es: string, key: string): string => readFileSync(join(volume, es, key), 'utf8');
+    const keys = (es: string): string[] => readdirSync(join(volume, es)).filter((n) => !n.startsWith('..')).sort();
+    assert.equal(read('mixed', 'username'), 'shop_rw');
+    assert.deepEqual(keys('mail'), ['password', 'port', 'user']);
+    assert.equal(read('mail', 'port'), '587\n', 'a non-string extracted from YAML is YAML-marshalled, as yaml.v3 does');
+    assert.deepEqual(keys('mixed'), ['username', 'x_password', 'x_username'], 'replaceRule renames the extracted keys');
+    // The volume is a tmpfs the kubelet made (emptyDir medium Memory).
+    const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === volume);
+    assert.match(mount ?? '', / - tmpfs /);
   });
 
   test('the kubelet restarts a killed agent and the files stay in the tmpfs meanwhile', async () => {
