@@ -120,9 +120,17 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
   const allReady = (p: V1Pod): boolean => p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready);
 
   // Each test's pods go when it ends (2 cores: idle agents still cost), without waiting for them.
+  // Their containers' logs are kept first, for the final scan for secret values.
+  const logs: string[] = [];
   afterEach(async () => {
     for (const t of [tenantA, tenantB]) {
-      if (t !== undefined) await ns.stack.core.deleteCollectionNamespacedPod({ namespace: t.namespace, gracePeriodSeconds: 1 }).catch(() => undefined);
+      if (t === undefined) continue;
+      for (const pod of (await ns.stack.core.listNamespacedPod({ namespace: t.namespace })).items) {
+        for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+          logs.push(await podLog(ns, t.namespace, pod.metadata?.name ?? '', c.name).catch(() => ''));
+        }
+      }
+      await ns.stack.core.deleteCollectionNamespacedPod({ namespace: t.namespace, gracePeriodSeconds: 1 }).catch(() => undefined);
     }
   });
 
@@ -210,6 +218,13 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     await eventually('the SIGHUP after the rotation', async () => ((await podLog(ns, tenantA.namespace, name, 'app')).includes(`SIGHUP ${sha256('ak-node-A-rotated-5e6f')}`) ? true : undefined), 30_000);
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal((await podLog(ns, tenantA.namespace, name, 'app')).match(/SIGHUP/g)?.length, 1, 'exactly one signal for one change');
+    // The agent's own account: one delivery to the app's main process, counted once (its health port on the pod IP).
+    const deliveries = (await podLog(ns, tenantA.namespace, name, AGENT)).split('\n').filter((l) => l.includes('signalled the app of changed files')).map((l) => JSON.parse(l) as { container: string; signal: string; changed: string[] });
+    assert.deepEqual(deliveries.map((d) => [d.container, d.signal, d.changed]), [['app', 'SIGHUP', ['api']]]);
+    const running = await ns.stack.core.readNamespacedPod({ namespace: tenantA.namespace, name });
+    const metrics = await (await fetch(`http://${running.status?.podIP}:9488/metrics`)).text();
+    assert.match(metrics, /^secret_injector_notifications_total\{method="signal",result="delivered"\} 1$/m);
+    assert.doesNotMatch(metrics, /^secret_injector_notifications_total\{method="signal",result="failed"\} [1-9]/m);
   });
 
   test('classic sidecar with two app containers: only the notify-container main process is signalled, as its uid', async () => {
@@ -305,5 +320,11 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     const name = await create(tenantA, 'tiny', 'api', { mode: 'init-only', 'memory-request': '8Mi', 'memory-limit': '8Mi' }, {}, { restartPolicy: 'Never' });
     const pod = await waitForPod(ns, tenantA.namespace, name, 'Failed', (p) => p.status?.phase === 'Failed', 120_000);
     assert.equal(containerStatus(pod, INIT)?.state?.terminated?.reason, 'OOMKilled', JSON.stringify(containerStatus(pod, INIT)));
+  });
+
+  test('no log of the webhook or of any container on the node holds a seeded secret value or a token', () => {
+    const all = [ns.stack.webhookLog(), ...logs].join('\n');
+    assert.ok(logs.length > 10 && all.includes('refresh done'), 'the pods above left logs');
+    for (const s of ns.stack.secrets) assert.ok(!all.includes(s), `a log holds a seeded secret value (${s.length} chars)`);
   });
 });
