@@ -84,7 +84,9 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
   const dbValue = JSON.stringify({ username: 'shop_rw', password: 'pw-A-node-5c1e9a' });
 
   before(async () => {
+    const t0 = Date.now();
     ns = await startNodeStack({ progress: (l) => process.stdout.write(`node e2e: ${l}\n`) });
+    process.stdout.write(`node e2e: images, control plane, webhook and node ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     const { versions, images } = ns.node;
     process.stdout.write(`node e2e: ran on kubelet ${versions.kubelet}, ${versions.containerd}, ${versions.runc}; kube-apiserver ${ns.stack.cp.version}; image ${images.injector.ref}\n`);
     tenantA = await createTenant(ns.stack, 'node-a', 'node-a/');
