@@ -152,7 +152,8 @@ async function startContainerd(l: NodeLayout, bin: string, pauseRef: string): Pr
   await writeFile(join(p.cniConfDir, '10-ack-si-e2e.conflist'), cniConflist(l));
   const env = { ...process.env, PATH: `${dirname(bin)}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
   const proc = new ManagedProcess('containerd', bin, ['--config', p.containerdConfig], join(l.runDir, 'containerd.log'), env);
-  const ctr = (args: string[]): string => execFileSync(join(dirname(bin), 'ctr'), ['--address', p.containerdSocket, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  // stderr is captured (the error carries it): ctr repeats containerd's cgroup v1 deprecation warning.
+  const ctr = (args: string[]): string => execFileSync(join(dirname(bin), 'ctr'), ['--address', p.containerdSocket, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   const end = Date.now() + 60_000;
   for (;;) {
     if (proc.exitInfo !== undefined) throw new Error(proc.describeFailure());
