@@ -82,6 +82,7 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
   let tenantA: Tenant;
   let tenantB: Tenant;
   const dbValue = JSON.stringify({ username: 'shop_rw', password: 'pw-A-node-5c1e9a' });
+  let dbCurrent = dbValue;
 
   before(async () => {
     const t0 = Date.now();
@@ -112,6 +113,8 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     await createExternalSecret(ns.stack, tenantB.namespace, 'steal', { provider: 'kms', data: [{ key: 'node-a/db', name: 'loot' }] });
   });
 
+  /** The current value of node-a/db (the native test rotates it). */
+  const currentDbValue = async (): Promise<string> => dbCurrent;
   /** Creates an opted-in pod on the node and returns its name. */
   const create = async (t: Tenant, name: string, es: string, annotations: Record<string, string>, scripts: Record<string, string>, spec: Record<string, unknown> = {}, containers = ['app']): Promise<string> => {
     const base = optedInPod(name, t.serviceAccount, es, annotations, containers);
@@ -177,6 +180,7 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     // Rotation reaches the running app's file (the agent swaps the folder atomically).
     const rotated = JSON.stringify({ username: 'shop_rw', password: 'pw-A-node-rotated-77' });
     await rotateSecret(ns.stack, 'node-a/db', rotated);
+    dbCurrent = rotated;
     await eventually('the app to see the rotated file', async () => ((await podLog(ns, tenantA.namespace, name, 'app')).includes(`sha256 ${sha256(rotated)}`) ? true : undefined), 30_000);
   });
 
@@ -275,6 +279,35 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     // The volume is a tmpfs the kubelet made (emptyDir medium Memory).
     const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === volume);
     assert.match(mount ?? '', / - tmpfs /);
+  });
+
+  test('templates: inline, literal and ConfigMap templates render in the pod; the kubelet syncs an edited ConfigMap and the agent re-renders it', async () => {
+    await ns.stack.core.createNamespacedConfigMap({ namespace: tenantA.namespace, body: { metadata: { name: 'app-templates' }, data: { 'database-config': 'user: {{ .username }}\n' } } });
+    await createExternalSecret(ns.stack, tenantA.namespace, 'tpl', {
+      provider: 'kms',
+      data: [{ key: 'node-a/db', name: 'db.json', jmesPath: [{ path: 'username', objectAlias: 'username' }, { path: 'password', objectAlias: 'password' }] }],
+      target: { template: {
+        data: { dsn: 'postgresql://{{ .username }}:{{ .password }}@db.internal:5432/shop' },
+        templateFrom: [
+          { configMap: { name: 'app-templates', items: [{ key: 'database-config', templateAs: 'Values' }] } },
+          { literal: 'APP_ENV={{ .environment | default "production" }}' },
+        ],
+      } },
+    });
+    const name = await create(tenantA, 'tpl', 'tpl', { 'refresh-interval': '1s' }, {});
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    // The template ConfigMap is mounted into the injector containers only, never into the app.
+    assert.deepEqual((pod.spec?.volumes ?? []).filter((v) => v.name.startsWith('ack-secret-injector-tpl-')).map((v) => v.configMap?.name), ['app-templates']);
+    assert.ok(!(pod.spec?.containers?.find((c) => c.name === 'app')?.volumeMounts ?? []).some((m) => m.name.startsWith('ack-secret-injector-tpl-')));
+    const volume = filesVolume(ns, pod.metadata?.uid ?? '');
+    const read = (key: string): string => readFileSync(join(volume, 'tpl', key), 'utf8');
+    const { username, password } = JSON.parse(await currentDbValue()) as { username: string; password: string };
+    assert.deepEqual(readdirSync(join(volume, 'tpl')).filter((n) => !n.startsWith('..')).sort(), ['database-config', 'dsn', 'literal']);
+    assert.equal(read('dsn'), `postgresql://${username}:${password}@db.internal:5432/shop`);
+    assert.equal(read('database-config'), `user: ${username}\n`);
+    assert.equal(read('literal'), 'APP_ENV=production');
+    await ns.stack.core.replaceNamespacedConfigMap({ namespace: tenantA.namespace, name: 'app-templates', body: { metadata: { name: 'app-templates' }, data: { 'database-config': 'USER={{ .username | upper }}\n' } } });
+    await eventually('the kubelet to sync the ConfigMap and the agent to re-render', async () => (read('database-config') === `USER=${username.toUpperCase()}\n` ? true : undefined), 120_000);
   });
 
   test('the kubelet restarts a killed agent and the files stay in the tmpfs meanwhile', async () => {
