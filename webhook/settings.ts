@@ -86,7 +86,7 @@ export interface Settings {
 export const SETTING_DEFAULTS = {
   imagePullPolicy: 'IfNotPresent' as PullPolicy,
   // The Dockerfile's distroless node image keeps node at /nodejs/bin/node and the esbuild bundle
-  // of cli/main.ts at /app/dist/cli.mjs; the e2e pod runner maps this prefix to a local command.
+  // of cli/main.ts at /app/dist/cli.mjs; the e2e node runs exactly this from the built image.
   injectorCommand: ['/nodejs/bin/node', '/app/dist/cli.mjs'],
   // ack-secret-manager's --polling-interval default (reference §4.1), so moving from synced
   // Secrets to injected files keeps the same cloud call rate.

@@ -172,14 +172,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await writeFile(join(tlsDir, 'tls.key'), serving.keyPem, { mode: 0o600 });
     const settings = {
       image: 'ack-secret-injector:e2e',
-      // The pod runner executes this prefix on this machine: the same CLI the image runs.
+      // Admission-only suites never run the pods; the node stack (node/node-stack.ts) overrides
+      // image, command and health port with the built image and its defaults.
       injectorCommand: [process.execPath, BIN],
       region: emu.region,
       oidcProviderArn,
       defaultRefreshInterval: '120s',
       minRefreshInterval: '1s',
-      // Pods run by the pod runner share this machine's network, so a fixed agent health port
-      // (default 9488) would collide with another suite or the demo running at the same time.
       healthPort: await freeLoopbackPort(),
       ...options.settings,
       ...options.settingsFor?.(emu),

@@ -50,7 +50,7 @@ export async function startNodeStack(options: Pick<StackOptions, 'progress' | 's
         image: images.injector.ref,
         // Imported into the node's containerd; there is no registry to pull from.
         imagePullPolicy: 'Never',
-        // The default command (the image's own node and bundle); the pod runner overrode it.
+        // The default command: the image's own node and bundle (stack.ts's default is a local CLI).
         injectorCommand: ['/nodejs/bin/node', '/app/dist/cli.mjs'],
         // Every pod has its own network namespace now: the default port is fine.
         healthPort: 9488,
