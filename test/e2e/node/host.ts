@@ -82,7 +82,17 @@ function foldersDeepestFirst(dir: string): string[] {
   return out;
 }
 
-/** PIDs in any cgroup below the `kubepods` folders. */
+/** A zombie has exited already: nothing to kill, it goes when its parent reaps it. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** PIDs (not zombies) in any cgroup below the `kubepods` folders. */
 function kubepodsPids(): number[] {
   const pids = new Set<number>();
   for (const root of kubepodsCgroups()) {
@@ -94,7 +104,7 @@ function kubepodsPids(): number[] {
           return '';
         }
       })();
-      for (const line of procs.split('\n')) if (/^\d+$/.test(line)) pids.add(Number(line));
+      for (const line of procs.split('\n')) if (/^\d+$/.test(line) && !isZombie(Number(line))) pids.add(Number(line));
     }
   }
   return [...pids];
