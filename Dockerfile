@@ -17,6 +17,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY cli ./cli
 COPY common ./common
+COPY contract ./contract
 COPY webhook ./webhook
 COPY injector ./injector
 COPY certs ./certs

@@ -124,6 +124,8 @@ export interface InjectorConfig {
   cleanupAfterFailures?: number;
   /** Upstream's jmesPath fallback: a path that yields nothing writes the raw value (default: the entry fails). */
   jmesPathRawFallback?: boolean;
+  /** PEM CA bundle trusted in addition to the system roots for every cloud call; public data. */
+  extraCaPem?: string;
   profiles: CredentialProfile[];
   externalSecrets: PlannedExternalSecret[];
   /** Where ConfigMap/Secret template volumes are mounted (set when an ExternalSecret uses them). */
@@ -237,6 +239,7 @@ export function validateInjectorConfig(doc: unknown): string[] {
   }
   str(p, doc, 'templatesPath', 'config', false);
   if (typeof doc.templatesPath === 'string' && !doc.templatesPath.startsWith('/')) p.push(`config.templatesPath: expected an absolute path, got ${JSON.stringify(doc.templatesPath)}`);
+  str(p, doc, 'extraCaPem', 'config', false);
   if (doc.notify !== undefined) {
     if (!isObject(doc.notify)) p.push('config.notify: expected an object');
     else {

@@ -98,6 +98,10 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
     }
     const write = folderWriter(config);
     const cleanup = config.cleanupAfterFailures === undefined ? undefined : { after: config.cleanupAfterFailures, counts: new Map<string, number>() };
+    // Files already there were written by the init container; the app may be running on them (a
+    // classic sidecar starts together with the app), so a change found by the agent's first
+    // refresh must be notified. Only the agent's own first write (skip-init) is not.
+    const initWroteFiles = lastGood.size > 0;
     // 3.
     const { refreshes } = await runAgentLoop({
       intervalMs: intervalMs ?? config.refreshIntervalSeconds * 1000,
@@ -112,7 +116,7 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
         if (outcome.complete) health.setReady();
         if (outcome.clean) metrics.lastSuccess.setToCurrentTime();
         logger.info({ result, changed: outcome.changed, kept: outcome.kept, failures: outcome.failures.length, ...(outcome.zeroOutput.length > 0 ? { zeroOutput: outcome.zeroOutput } : {}), ...(outcome.removed.length > 0 ? { removed: outcome.removed } : {}) }, 'refresh done');
-        const decision = decideNotify(config.notify, outcome.changed, first);
+        const decision = decideNotify(config.notify, outcome.changed, first && !initWroteFiles);
         if (decision.notify && config.notify !== undefined) {
           await deliverNotify(config.notify, decision.changed, {
             logger, metrics, fetch: globalThis.fetch, kill: (pid, sig) => process.kill(pid, sig), findPids: (c) => findContainerMainPids(c), retryPolicy: NOTIFY_RETRY_POLICY, signal,

@@ -9,6 +9,7 @@ import { ErrorCode, InjectorError } from '../common/errors.ts';
 import { createLogger } from '../common/log.ts';
 import { parseInjectorConfig, type InjectorConfig } from '../contract/injector-config-schema.ts';
 import { buildCredentialSource, type CredentialSource, type StsApi } from './cloud/credentials.ts';
+import { trustExtraCa } from './cloud/extra-ca.ts';
 import { resolveKmsEndpoint, resolveOosEndpoint, resolveStsEndpoint, type ResolvedEndpoint } from './cloud/endpoints.ts';
 import { readEnvironment, TEST_LOOPBACK_ENDPOINT_ENV, type InjectorEnvironment } from './environment.ts';
 import type { FetchOne } from './cloud/fetch-cycle.ts';
@@ -41,6 +42,7 @@ export interface RuntimeOverrides {
  * 1. Read and validate the environment and the config (E_CONFIG lists every problem).
  * 2. Resolve and validate the STS/OOS endpoints, and every KMS endpoint the entries name, now:
  *    a bad `kmsEndpoint` fails at start, not at the first refresh.
+ *    Then trust `config.extraCaPem` besides the system roots (cloud/extra-ca.ts).
  * 3. Build one credential source per profile and the KMS/OOS clients on top of them.
  */
 export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Record<string, string | undefined>>, overrides: RuntimeOverrides = {}): InjectorRuntime {
@@ -72,6 +74,10 @@ export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Recor
   }
   if (environment.testLoopbackEndpoint !== undefined) {
     logger.warn({ redirect: environment.testLoopbackEndpoint }, `${TEST_LOOPBACK_ENDPOINT_ENV} is set: every cloud call goes to a local test emulator`);
+  }
+  if (config.extraCaPem !== undefined) {
+    const added = trustExtraCa(config.extraCaPem);
+    logger.info({ extraCas: added }, 'trusting the extra CA bundle of settings.extraCaPem besides the system roots');
   }
   // 3.
   const stsApi = overrides.sts ?? new StsClient(sts);

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# build-tools.sh — build the end-to-end test tools (helm, etcd, kube-apiserver) from the Go module
-# proxy with the machine's Go toolchain, into a versioned cache folder that later runs reuse.
+# build-tools.sh — build the end-to-end test tools (helm, etcd, kube-apiserver, and the node's
+# kubelet and containerd) from the Go module proxy with the machine's Go toolchain, into a versioned
+# cache folder that later runs reuse.
 #
-# usage: scripts/build-tools.sh [helm|etcd|kube-apiserver|all|paths]   (default: all)
-#   helm|etcd|kube-apiserver|all  build what is missing, then print one binary path per line
+# usage: scripts/build-tools.sh [helm|etcd|kube-apiserver|kubelet|containerd|all|paths]   (default: all)
+#   <tool>|all                    build what is missing, then print one binary path per line
 #   paths                         print the binary paths without building anything
 #
 # Layout: ${ACK_SI_TOOLS_DIR:-$HOME/.cache/ack-secret-injector/tools}/<name>-<version>/<name>,
 # plus <name>-<version>/build-seconds (wall time of the cold build, quoted in docs/e2e.md) and
-# <name>-<version>/build.log. test/e2e/tools.ts computes the same paths and passes the versions in
+# <name>-<version>/build.log. containerd's folder also holds containerd-shim-runc-v2 and ctr.
+# test/e2e/tools.ts computes the same paths and passes the versions in
 # through ACK_SI_*_VERSION, so both agree on one set of versions.
 #
-# Why from the Go module proxy: Debian has no kube-apiserver and only etcd 3.4, and there is no
-# Docker here (see docs/e2e.md and ../shared/reference/kube-apiserver-test-harness.md §1–2, §6).
+# Why from the Go module proxy: Debian has no kube-apiserver or kubelet, only etcd 3.4 and
+# containerd 1.6 (EOL upstream, no CRI RuntimeConfig), and there is no Docker here (see docs/e2e.md).
 #
 # Concurrency: one flock over the whole run, so two concurrent runs never compile at the same time
 # (a kube-apiserver link needs several GB and both cores); the second run waits, then finds the
@@ -23,6 +25,8 @@ set -euo pipefail
 HELM_VERSION="${ACK_SI_HELM_VERSION:-v3.19.5}"
 ETCD_VERSION="${ACK_SI_ETCD_VERSION:-v3.6.16}"
 KUBE_VERSION="${ACK_SI_KUBE_VERSION:-v1.36.3}"
+CONTAINERD_VERSION="${ACK_SI_CONTAINERD_VERSION:-v2.4.2}"
+ALL_TOOLS=(helm etcd kube-apiserver kubelet containerd)
 TOOLS_DIR="${ACK_SI_TOOLS_DIR:-$HOME/.cache/ack-secret-injector/tools}"
 
 log() { printf 'build-tools: %s\n' "$*" >&2; }
@@ -32,8 +36,9 @@ version_of() {
   case "$1" in
     helm) echo "$HELM_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
-    kube-apiserver) echo "$KUBE_VERSION" ;;
-    *) die "unknown tool '$1'; accepted: helm, etcd, kube-apiserver, all, paths" ;;
+    kube-apiserver|kubelet) echo "$KUBE_VERSION" ;;
+    containerd) echo "$CONTAINERD_VERSION" ;;
+    *) die "unknown tool '$1'; accepted: ${ALL_TOOLS[*]}, all, paths" ;;
   esac
 }
 
@@ -68,7 +73,7 @@ build_etcd() {
   "$work/out/etcd" --version >&2
 }
 
-# kube-apiserver: k8s.io/kubernetes requires its staging modules at the fake version v0.0.0 and maps
+# kube-apiserver and kubelet: k8s.io/kubernetes requires its staging modules at the fake version v0.0.0 and maps
 # them with `replace => ./staging/...`, which `go install @version` refuses. Steps:
 #   1. fetch only the upstream go.mod (go list -m -f '{{.GoMod}}');
 #   2. write a wrapper go.mod that requires k8s.io/kubernetes and replaces every staging module named
@@ -76,8 +81,13 @@ build_etcd() {
 #   3. a tools.go (never built: build tag) keeps the requirement through `go mod tidy`;
 #   4. build with the component-base version ldflags so /version and --version report the release
 #      instead of v0.0.0-master+$Format:%H$ (k8s.io/component-base/version/base.go).
-build_kube_apiserver() {
-  local work="$1" minor staging up
+# Both share the Go build cache, so the kubelet after kube-apiserver compiles only its own ~330
+# packages (about 80 s here; ../shared/reference/real-node.md §3).
+build_kube_apiserver() { build_kube_command "$1" kube-apiserver; }
+build_kubelet() { build_kube_command "$1" kubelet; }
+
+build_kube_command() {
+  local work="$1" cmd="$2" minor staging up
   minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
   staging="v0.${KUBE_VERSION#v1.}"
   mkdir -p "$work/mod" && cd "$work/mod"
@@ -99,15 +109,28 @@ build_kube_apiserver() {
   grep -q "k8s.io/api => k8s.io/api $staging" go.mod \
     || die "no staging replace directives found in the upstream go.mod of $KUBE_VERSION"
   # 3.
-  printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver"\n' > tools.go
+  printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/%s"\n' "$cmd" > tools.go
   go mod tidy
   # 4.
   local ld="-s -w"
   ld+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
   ld+=" -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitTreeState=clean"
   ld+=" -X k8s.io/component-base/version.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  go build -trimpath -ldflags "$ld" -o "$work/out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-  "$work/out/kube-apiserver" --version >&2
+  go build -trimpath -ldflags "$ld" -o "$work/out/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+  "$work/out/$cmd" --version >&2
+}
+
+# containerd 2.x: its go.mod has no replace directives, so `go install @version` works. 2.x is the
+# line that implements CRI RuntimeConfig, which the 1.36 kubelet reads the cgroup driver from
+# (Debian's 1.6 works only through a deprecated fallback). The shim and ctr (image import, debug)
+# land next to containerd; the node harness puts that folder first on containerd's PATH.
+build_containerd() {
+  local work="$1" c
+  for c in containerd containerd-shim-runc-v2 ctr; do
+    GOBIN="$work/out" go install -trimpath -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
+      "github.com/containerd/containerd/v2/cmd/$c@$CONTAINERD_VERSION"
+  done
+  "$work/out/containerd" --version >&2
 }
 
 # Build one tool unless its binary is already cached. Runs under the global lock.
@@ -134,7 +157,9 @@ ensure_tool() {
     rm -rf "$work"
     die "building $name $(version_of "$name") failed (exit $rc); the Go error is above and in $dir/build.log"
   fi
-  # 4.
+  # 4. (companions first — containerd's shim and ctr — so the main binary appears last)
+  local f
+  for f in "$work/out"/*; do [ "$f" = "$work/out/$name" ] || mv -f "$f" "$dir/"; done
   mv -f "$work/out/$name" "$dest"
   echo $((end - start)) > "$dir/build-seconds"
   rm -rf "$work"
@@ -144,10 +169,10 @@ ensure_tool() {
 main() {
   local target="${1:-all}" names=()
   case "$target" in
-    all) names=(helm etcd kube-apiserver) ;;
-    paths) for n in helm etcd kube-apiserver; do tool_path "$n"; done; return 0 ;;
-    helm|etcd|kube-apiserver) names=("$target") ;;
-    *) die "unknown argument '$target'; accepted: helm, etcd, kube-apiserver, all, paths" ;;
+    all) names=("${ALL_TOOLS[@]}") ;;
+    paths) for n in "${ALL_TOOLS[@]}"; do tool_path "$n"; done; return 0 ;;
+    helm|etcd|kube-apiserver|kubelet|containerd) names=("$target") ;;
+    *) die "unknown argument '$target'; accepted: ${ALL_TOOLS[*]}, all, paths" ;;
   esac
   [ "$#" -le 1 ] || die "expected at most one argument, got $#: $*"
   command -v go >/dev/null || die "the Go toolchain (go) is not on PATH; it is needed to build ${names[*]}"

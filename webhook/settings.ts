@@ -47,6 +47,11 @@ export interface Settings {
   oosEndpoint?: string;
   /** PEM CA for a dedicated KMS gateway endpoint; public data, handed to the injector. */
   kmsCaPem?: string;
+  /**
+   * PEM CA bundle the injector trusts in addition to the system roots for STS, KMS and OOS (a
+   * TLS-inspecting egress proxy, a private endpoint with its own CA); public data.
+   */
+  extraCaPem?: string;
   tokenAudience: string;
   tokenExpirationSeconds: number;
   nativeSidecar: NativeSidecarMode;
@@ -81,7 +86,7 @@ export interface Settings {
 export const SETTING_DEFAULTS = {
   imagePullPolicy: 'IfNotPresent' as PullPolicy,
   // The Dockerfile's distroless node image keeps node at /nodejs/bin/node and the esbuild bundle
-  // of cli/main.ts at /app/dist/cli.mjs; the e2e pod runner maps this prefix to a local command.
+  // of cli/main.ts at /app/dist/cli.mjs; the e2e node runs exactly this from the built image.
   injectorCommand: ['/nodejs/bin/node', '/app/dist/cli.mjs'],
   // ack-secret-manager's --polling-interval default (reference §4.1), so moving from synced
   // Secrets to injected files keeps the same cloud call rate.
@@ -127,7 +132,7 @@ const MAX_REFRESH_SECONDS = 7 * 86400;
 /** Every setting name (docs/settings.md describes each; docs/compatibility.md lists them). */
 export const SETTING_KEYS = [
   'image', 'imagePullPolicy', 'injectorCommand', 'region', 'oidcProviderArn', 'accountId', 'clusterId',
-  'defaultRefreshInterval', 'minRefreshInterval', 'stsEndpoint', 'kmsEndpoint', 'oosEndpoint', 'kmsCaPem',
+  'defaultRefreshInterval', 'minRefreshInterval', 'stsEndpoint', 'kmsEndpoint', 'oosEndpoint', 'kmsCaPem', 'extraCaPem',
   'tokenAudience', 'tokenExpirationSeconds', 'nativeSidecar', 'serverVersion', 'resources', 'fileMode', 'healthPort',
   'agentNamedMetrics',
   'kmsInstanceCAs', 'enableWorkerRole', 'cleanupAfterFailures', 'jmesPathRawFallback',
@@ -312,6 +317,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   const kmsEndpoint = endpoint('kmsEndpoint');
   const oosEndpoint = endpoint('oosEndpoint');
   const kmsCaPem = text('kmsCaPem', /-----BEGIN CERTIFICATE-----/, 'a PEM certificate bundle', false);
+  const extraCaPem = text('extraCaPem', /-----BEGIN CERTIFICATE-----/, 'a PEM certificate bundle', false);
   const tokenAudience = text('tokenAudience', /^\S+$/, 'a token audience without spaces', false) ?? SETTING_DEFAULTS.tokenAudience;
   const tokenExpirationSeconds = integer('tokenExpirationSeconds', TOKEN_EXPIRATION_RANGE[0], TOKEN_EXPIRATION_RANGE[1], SETTING_DEFAULTS.tokenExpirationSeconds);
   const nativeSidecar = oneOf('nativeSidecar', NATIVE_SIDECAR_MODES, SETTING_DEFAULTS.nativeSidecar);
@@ -356,6 +362,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
     ...(kmsEndpoint === undefined ? {} : { kmsEndpoint }),
     ...(oosEndpoint === undefined ? {} : { oosEndpoint }),
     ...(kmsCaPem === undefined ? {} : { kmsCaPem }),
+    ...(extraCaPem === undefined ? {} : { extraCaPem }),
     ...(serverVersion === undefined ? {} : { serverVersion }),
   };
   Object.freeze(settings.resources.requests);

@@ -45,15 +45,15 @@ function podFor(serviceAccountName: string): V1Pod {
 }
 
 describe('build-tools.sh and tools.ts', () => {
-  test('build-tools.sh paths prints exactly the paths toolPath computes, in helm/etcd/kube-apiserver order', async () => {
+  test('build-tools.sh paths prints exactly the paths toolPath computes, in helm/etcd/kube-apiserver/kubelet/containerd order', async () => {
     const { stdout } = await execFileAsync('bash', [BUILD_TOOLS_SCRIPT, 'paths'], { env: buildToolsEnv() });
-    const names: ToolName[] = ['helm', 'etcd', 'kube-apiserver'];
+    const names: ToolName[] = ['helm', 'etcd', 'kube-apiserver', 'kubelet', 'containerd'];
     assert.deepEqual(stdout.trim().split('\n'), names.map((n) => toolPath(n)));
   });
 
   test('build-tools.sh rejects an unknown tool name and lists the accepted ones', async () => {
     await assert.rejects(execFileAsync('bash', [BUILD_TOOLS_SCRIPT, 'kubectl'], { env: buildToolsEnv() }), (err: Error & { stderr?: string }) => {
-      assert.match(err.stderr ?? '', /unknown argument 'kubectl'; accepted: helm, etcd, kube-apiserver, all, paths/);
+      assert.match(err.stderr ?? '', /unknown argument 'kubectl'; accepted: helm etcd kube-apiserver kubelet containerd, all, paths/);
       return true;
     });
   });

@@ -55,6 +55,13 @@ export interface ControlPlaneOptions {
   readonly extraApiServerArgs?: readonly string[];
   /** Give up if not ready within this many milliseconds (default 90 000). */
   readonly startTimeoutMs?: number;
+  /**
+   * Serve a real kubelet (test/e2e/node/): `--authorization-mode=Node,RBAC`, a client certificate
+   * for the API server's calls to kubelets (logs, exec, metrics proxy) whose serving certificates
+   * it verifies against this CA, and `--kubelet-preferred-address-types=InternalIP`, so it never
+   * resolves a node name through the machine's DNS.
+   */
+  readonly kubelets?: boolean;
   /** Binary paths; default: built/cached by scripts/build-tools.sh via {@link ensureTools}. */
   readonly binaries?: { readonly etcd: string; readonly kubeApiServer: string };
 }
@@ -83,6 +90,8 @@ export interface ControlPlane {
   readonly dir: string;
   /** Issue a serving certificate signed by this CA (e.g. for a local webhook at 127.0.0.1). */
   issueServingCertificate(hosts: readonly string[]): Promise<CertificateKeyPair>;
+  /** Issue a client certificate for user `commonName` in `groups` (e.g. a kubelet's `system:node:<name>`). */
+  issueClientCertificate(commonName: string, groups: readonly string[]): Promise<CertificateKeyPair>;
   /** Stop kube-apiserver, then etcd (process groups, SIGTERM then SIGKILL), then remove {@link dir}. */
   stop(): Promise<void>;
 }
@@ -190,6 +199,7 @@ function apiServerArgs(
   etcdUrl: string,
   issuer: string,
   serviceAccountAdmission: boolean,
+  kubelets: boolean,
   extra: readonly string[],
 ): string[] {
   return [
@@ -204,7 +214,15 @@ function apiServerArgs(
     `--tls-cert-file=${join(dir, 'apiserver.crt')}`,
     `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
     `--client-ca-file=${join(dir, 'ca.crt')}`,
-    '--authorization-mode=RBAC',
+    kubelets ? '--authorization-mode=Node,RBAC' : '--authorization-mode=RBAC',
+    ...(kubelets
+      ? [
+          '--kubelet-preferred-address-types=InternalIP',
+          `--kubelet-client-certificate=${join(dir, 'kubelet-client.crt')}`,
+          `--kubelet-client-key=${join(dir, 'kubelet-client.key')}`,
+          `--kubelet-certificate-authority=${join(dir, 'ca.crt')}`,
+        ]
+      : []),
     `--service-account-issuer=${issuer}`,
     `--service-account-key-file=${join(dir, 'sa.pub')}`,
     `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
@@ -263,10 +281,12 @@ async function startOnce(options: ControlPlaneOptions): Promise<ControlPlane> {
   try {
     // 3.
     const ca = await createCertificateAuthority();
-    const [serving, admin, saKeys] = await Promise.all([
+    const [serving, admin, saKeys, kubeletClient] = await Promise.all([
       ca.issue({ commonName: 'kube-apiserver', hosts: ['127.0.0.1', 'localhost'], usage: 'server' }),
       ca.issue({ commonName: 'e2e-admin', organizations: ['system:masters'], usage: 'client' }),
       createServiceAccountKeyPair(),
+      // As kubeadm's apiserver-kubelet-client: a user the kubelets' webhook authorizer allows.
+      ca.issue({ commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client' }),
     ]);
     const caFile = join(dir, 'ca.crt');
     await Promise.all([
@@ -275,6 +295,8 @@ async function startOnce(options: ControlPlaneOptions): Promise<ControlPlane> {
       writeFile(join(dir, 'apiserver.key'), serving.keyPem, { mode: 0o600 }),
       writeFile(join(dir, 'sa.key'), saKeys.privateKeyPem, { mode: 0o600 }),
       writeFile(join(dir, 'sa.pub'), saKeys.publicKeyPem),
+      writeFile(join(dir, 'kubelet-client.crt'), kubeletClient.certPem),
+      writeFile(join(dir, 'kubelet-client.key'), kubeletClient.keyPem, { mode: 0o600 }),
     ]);
     // 4.
     const [etcdClientPort, etcdPeerPort, apiPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
@@ -296,7 +318,7 @@ async function startOnce(options: ControlPlaneOptions): Promise<ControlPlane> {
     const apiserver = new ManagedProcess(
       'kube-apiserver',
       binaries.kubeApiServer,
-      apiServerArgs(dir, apiPort, etcdUrl, issuer, options.serviceAccountAdmission ?? true, options.extraApiServerArgs ?? []),
+      apiServerArgs(dir, apiPort, etcdUrl, issuer, options.serviceAccountAdmission ?? true, options.kubelets ?? false, options.extraApiServerArgs ?? []),
       join(dir, 'kube-apiserver.log'),
     );
     processes.push(apiserver);
@@ -333,6 +355,7 @@ async function startOnce(options: ControlPlaneOptions): Promise<ControlPlane> {
       serviceAccountPublicKeyPem: saKeys.publicKeyPem,
       dir,
       issueServingCertificate: (hosts) => ca.issue({ commonName: hosts[0] ?? 'localhost', hosts, usage: 'server' }),
+      issueClientCertificate: (commonName, groups) => ca.issue({ commonName, organizations: groups, usage: 'client' }),
       stop: () => {
         stopped ??= (async () => {
           await stopAll();

@@ -81,13 +81,13 @@ export class ManagedProcess {
   #exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   #unregister: () => void = () => {};
 
-  /** Spawn `command args` with stdout and stderr appended to `logPath`. */
-  constructor(name: string, command: string, args: readonly string[], logPath: string) {
+  /** Spawn `command args` with stdout and stderr appended to `logPath` (environment: ours, or `env`). */
+  constructor(name: string, command: string, args: readonly string[], logPath: string, env?: NodeJS.ProcessEnv) {
     this.name = name;
     this.logPath = logPath;
     const fd = openSync(logPath, 'a');
     try {
-      this.#child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] });
+      this.#child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], ...(env === undefined ? {} : { env }) });
     } finally {
       closeSync(fd); // the child holds its own copy of the descriptor
     }

@@ -29,8 +29,8 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
-import { allowPolicy, rrsaTrustPolicy, startEmulator, type Emulator } from '../emulator/index.ts';
-import { freeLoopbackPort, startControlPlane, type ControlPlane } from './control-plane.ts';
+import { allowPolicy, rrsaTrustPolicy, startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.ts';
+import { freeLoopbackPort, startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.ts';
 import { ensureTools, toolPath } from './tools.ts';
 
 const execFileAsync = promisify(execFile);
@@ -72,6 +72,12 @@ export interface StackOptions {
   readonly progress?: (line: string) => void;
   /** Extra webhook settings merged over the defaults. */
   readonly settings?: Record<string, unknown>;
+  /** More settings that depend on the started emulator (e.g. `extraCaPem: emu.caPem`), merged last. */
+  readonly settingsFor?: (emu: Emulator) => Record<string, unknown>;
+  /** Control-plane options (the end-to-end node adds Node authorization and kubelet flags). */
+  readonly controlPlane?: ControlPlaneOptions;
+  /** Emulator options (the end-to-end node adds a listener on its bridge). */
+  readonly emulator?: EmulatorOptions;
 }
 
 /** One HTTPS GET trusting `caPem`. */
@@ -142,7 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await ensureTools(['helm', 'etcd', 'kube-apiserver']);
     // 1.
     say('starting etcd and kube-apiserver');
-    const cp = await startControlPlane();
+    const cp = await startControlPlane(options.controlPlane);
     cleanups.push(() => cp.stop());
     say(`kube-apiserver ${cp.version} is ready at ${cp.url}`);
     const core = cp.kubeConfig.makeApiClient(CoreV1Api);
@@ -151,7 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // 2.
     say('starting the Alibaba Cloud emulator (STS, KMS, OOS, RAM)');
-    const emu = await startEmulator();
+    const emu = await startEmulator(options.emulator);
     cleanups.push(() => emu.close());
     await emu.trustIssuer({ issuer: cp.serviceAccountIssuer, publicKeyPem: cp.serviceAccountPublicKeyPem });
     const { arn: oidcProviderArn } = await emu.defineOidcProvider({ name: 'ack-rrsa-e2e', issuerUrl: cp.serviceAccountIssuer });
@@ -166,16 +172,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await writeFile(join(tlsDir, 'tls.key'), serving.keyPem, { mode: 0o600 });
     const settings = {
       image: 'ack-secret-injector:e2e',
-      // The pod runner executes this prefix on this machine: the same CLI the image runs.
+      // Admission-only suites never run the pods; the node stack (node/node-stack.ts) overrides
+      // image, command and health port with the built image and its defaults.
       injectorCommand: [process.execPath, BIN],
       region: emu.region,
       oidcProviderArn,
       defaultRefreshInterval: '120s',
       minRefreshInterval: '1s',
-      // Pods run by the pod runner share this machine's network, so a fixed agent health port
-      // (default 9488) would collide with another suite or the demo running at the same time.
       healthPort: await freeLoopbackPort(),
       ...options.settings,
+      ...options.settingsFor?.(emu),
     };
     const settingsFile = join(dir, 'settings.yaml');
     await writeFile(settingsFile, stringify(settings));

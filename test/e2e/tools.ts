@@ -1,5 +1,5 @@
 /**
- * Where the end-to-end tools (helm, etcd, kube-apiserver) live, and how to get them built.
+ * Where the end-to-end tools (helm, etcd, kube-apiserver, kubelet, containerd) live, and how to get them built.
  *
  * The binaries are built from the Go module proxy by `scripts/build-tools.sh` into a versioned cache
  * folder `<tools dir>/<name>-<version>/<name>`; this module computes the same paths and passes its
@@ -20,6 +20,11 @@ export const TOOL_VERSIONS = {
   helm: 'v3.19.5',
   etcd: 'v3.6.16',
   'kube-apiserver': 'v1.36.3',
+  // The node (test/e2e/node/): kubelet from the same Kubernetes release as the API server; 1.36 is
+  // also the last line known to run on cgroup v1 (failCgroupV1: false), which this machine kind has.
+  kubelet: 'v1.36.3',
+  // containerd 2.x implements the CRI RuntimeConfig the 1.36 kubelet reads the cgroup driver from.
+  containerd: 'v2.4.2',
 } as const;
 
 /** Name of a tool that `scripts/build-tools.sh` can build. */
@@ -50,6 +55,7 @@ export function buildToolsEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proc
     ACK_SI_HELM_VERSION: TOOL_VERSIONS.helm,
     ACK_SI_ETCD_VERSION: TOOL_VERSIONS.etcd,
     ACK_SI_KUBE_VERSION: TOOL_VERSIONS['kube-apiserver'],
+    ACK_SI_CONTAINERD_VERSION: TOOL_VERSIONS.containerd,
   };
 }
 

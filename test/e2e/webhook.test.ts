@@ -1,22 +1,21 @@
 /**
- * End to end: a real kube-apiserver calls the real webhook over TLS (registered from the chart's
- * own rendered manifests), stores the mutated pod after its own validation, and the pod runner
- * then runs the injected containers' commands for real against the Alibaba Cloud emulator, with
- * the ServiceAccount tokens the API server minted. See docs/e2e.md.
+ * End to end, admission: a real kube-apiserver calls the real webhook over TLS (registered from
+ * the chart's own rendered manifests) and stores the mutated pod after its own validation. The
+ * injected pods RUN in node-pods.test.ts, on a real kubelet + containerd node. See docs/e2e.md.
  */
 import assert from 'node:assert/strict';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ApiException, BatchV1Api, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
-import { canUseMountNamespaces, readPod, runPod, AGENT_NAME, INIT_NAME, type PodRun } from './pod-runner.ts';
 import {
   ANNOTATION, LABEL_INJECT, WEBHOOK_NAMESPACE, apiErrorMessage, createExternalSecret, createTenant, eventually, helmTemplate, optedInPod,
-  rotateSecret, seedParameter, seedSecret, startStack, type Stack, type Tenant,
+  seedParameter, seedSecret, startStack, type Stack, type Tenant,
 } from './stack.ts';
 
 const FILES_VOLUME = 'ack-secret-injector-files';
+const INIT_NAME = 'ack-secret-injector-init';
+const AGENT_NAME = 'ack-secret-injector-agent';
 
 /** Pod names of every review the webhook logged (`admission reviewed` lines carry `pod`). */
 function reviewedPods(stack: Stack): string[] {
@@ -27,19 +26,10 @@ function names(containers: Array<{ name: string }> | undefined): string[] {
   return (containers ?? []).map((c) => c.name);
 }
 
-describe('end to end: real kube-apiserver, real webhook, injected containers run against the emulator', { timeout: 600_000 }, () => {
+describe('end to end: real kube-apiserver, real webhook, admission of opted-in pods', { timeout: 600_000 }, () => {
   let stack: Stack;
   let tenantA: Tenant;
   let tenantB: Tenant;
-  const runs: PodRun[] = [];
-  // Pods here share the host's network, so two agents would contend for the health port (in a
-  // cluster each pod has its own): stop the previous pods before running the next.
-  const run = async (pod: V1Pod, options: Parameters<typeof runPod>[2] = {}): Promise<PodRun> => {
-    for (const r of runs) await r.stop();
-    const r = await runPod(stack, pod, { env: { ...stack.emu.clientEnv(), SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: stack.emu.endpoint }, ...options });
-    runs.push(r);
-    return r;
-  };
 
   before(async () => {
     stack = await startStack();
@@ -74,13 +64,12 @@ describe('end to end: real kube-apiserver, real webhook, injected containers run
   });
 
   after(async () => {
-    for (const r of runs) await r.stop();
     await stack?.stop();
   });
 
   test('an opted-in pod is mutated with a native sidecar on this API server and passes its validation', async () => {
     const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('native', tenantA.serviceAccount, 'db,app,mail') });
-    const pod = await readPod(stack, tenantA.namespace, created.metadata?.name ?? '');
+    const pod = await stack.core.readNamespacedPod({ namespace: tenantA.namespace, name: created.metadata?.name ?? '' });
     assert.deepEqual(names(pod.spec?.initContainers), [INIT_NAME, AGENT_NAME]);
     assert.equal(pod.spec?.initContainers?.[1]?.restartPolicy, 'Always');
     assert.ok(pod.spec?.initContainers?.[1]?.startupProbe?.httpGet, 'the native sidecar has a startupProbe');
@@ -242,63 +231,18 @@ describe('end to end: real kube-apiserver, real webhook, injected containers run
     }
   });
 
-  test('pod runner: the init container writes the files, the native agent serves its startupProbe and picks up a rotation atomically', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
-    const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('runner-a', tenantA.serviceAccount, 'db,app,mail', { 'refresh-interval': '1s' }) });
-    const pod = await run(await readPod(stack, tenantA.namespace, created.metadata?.name ?? ''));
-    assert.equal(pod.initExitCode, 0, pod.output());
-    assert.ok(pod.nativeAgent);
-    assert.deepEqual(await pod.listKeys('db'), ['password', 'username']);
-    assert.equal(await pod.readFile('db', 'password'), 'pw-A-7f3c9e21');
-    assert.equal(await pod.readFile('app', 'api-key'), 'ak-A-0c4d5e6f7a8b');
-    assert.equal(await pod.readFile('app', 'db_host'), 'db.internal');
-    assert.equal(await pod.readFile('mail', 'port'), '587\n', 'a non-string extracted from YAML input is YAML-marshalled, as yaml.v3 does');
-    await rotateSecret(stack, 'tenant-a/db', JSON.stringify({ username: 'shop_rw', password: 'pw-A-rotated-0042', host: 'db.internal' }));
-    await eventually('the agent to write the rotated password', async () => ((await pod.readFile('db', 'password')) === 'pw-A-rotated-0042' ? true : undefined), 20_000);
-    // Each folder is swapped atomically on its own (DESIGN.md §4); the second follows in the same refresh.
-    await eventually('the app folder to follow', async () => ((await pod.readFile('app', 'db_password')) === 'pw-A-rotated-0042' ? true : undefined), 5_000);
-  });
-
-  test('pod runner: tenant B reads its own secret and is refused tenant A secret by the cloud with a clear error', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
-    const own = await stack.core.createNamespacedPod({ namespace: tenantB.namespace, body: optedInPod('runner-b', tenantB.serviceAccount, 'db', { mode: 'init-only' }) });
-    const ok = await run(await readPod(stack, tenantB.namespace, own.metadata?.name ?? ''), { agent: false });
-    assert.equal(ok.initExitCode, 0, ok.output());
-    assert.equal(await ok.readFile('db', 'password'), 'pw-B-55e1d0aa');
-
-    const steal = await stack.core.createNamespacedPod({ namespace: tenantB.namespace, body: optedInPod('runner-steal', tenantB.serviceAccount, 'steal', { mode: 'init-only' }) });
-    const refused = await run(await readPod(stack, tenantB.namespace, steal.metadata?.name ?? ''), { agent: false, env: { ...stack.emu.clientEnv(), SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: stack.emu.endpoint }, initTimeoutMs: 120_000 });
-    assert.notEqual(refused.initExitCode, 0);
-    assert.match(refused.output(), /steal/);
-    assert.match(refused.output(), /Forbidden\.NoPermission|NoPermission/);
-    await assert.rejects(refused.readFile('steal', 'loot'), /ENOENT/);
-  });
-
-  test('pod runner: skip-init relies on the native sidecar startupProbe, and notify-url is called once per change', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
-    const calls: string[] = [];
-    const app: HttpServer = createHttpServer((req, res) => {
-      calls.push(`${req.method} ${req.url}`);
-      res.end('reloaded');
-    });
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
-    const port = (app.address() as AddressInfo).port;
-    try {
-      const created = await stack.core.createNamespacedPod({
-        namespace: tenantA.namespace,
-        body: optedInPod('runner-notify', tenantA.serviceAccount, 'app', { 'skip-init': 'true', 'refresh-interval': '1s', 'notify-url': `http://127.0.0.1:${port}/-/reload` }),
-      });
-      const stored = await readPod(stack, tenantA.namespace, created.metadata?.name ?? '');
-      assert.deepEqual(names(stored.spec?.initContainers), [AGENT_NAME]);
-      const pod = await run(stored);
-      // runPod returned after the startupProbe passed: the files must already be there.
-      assert.equal(await pod.readFile('app', 'api-key').catch((err: unknown) => `${String(err)}\n${pod.output()}`), 'ak-A-0c4d5e6f7a8b');
-      await new Promise((r) => setTimeout(r, 2_500)); // two unchanged refreshes
-      assert.deepEqual(calls, [], 'no notification for unchanged refreshes');
-      await rotateSecret(stack, 'tenant-a/api-key', 'ak-A-rotated-99aa11');
-      await eventually('the agent to write the rotated key', async () => ((await pod.readFile('app', 'api-key')) === 'ak-A-rotated-99aa11' ? true : undefined), 20_000);
-      await eventually('the notification', async () => (calls.length >= 1 ? true : undefined), 10_000);
-      await new Promise((r) => setTimeout(r, 2_500));
-      assert.deepEqual(calls, ['POST /-/reload'], 'exactly one notification for one change');
-    } finally {
-      app.close();
+  test('admission: notify-signal makes the pod share its PID namespace and runs both injector containers as the target container uid', async () => {
+    const withUids = (pod: V1Pod, uids: Record<string, number>): V1Pod => ({ ...pod, spec: { ...pod.spec, containers: (pod.spec?.containers ?? []).map((c) => (uids[c.name] === undefined ? c : { ...c, securityContext: { runAsUser: uids[c.name] as number } })) } });
+    const cases: Array<{ name: string; pod: V1Pod; uid: number }> = [
+      { name: 'uid-from-the-only-container', pod: withUids(optedInPod('adm-single', tenantA.serviceAccount, 'db', { 'notify-signal': 'SIGHUP' }), { app: 1000 }), uid: 1000 },
+      { name: 'uid-from-the-named-container-of-two', pod: withUids(optedInPod('adm-two', tenantA.serviceAccount, 'db', { 'notify-signal': 'HUP', 'notify-container': 'worker' }, ['web', 'worker']), { web: 1000, worker: 2000 }), uid: 2000 },
+    ];
+    for (const c of cases) {
+      const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, dryRun: 'All', body: c.pod });
+      assert.equal(created.spec?.shareProcessNamespace, true, c.name);
+      const injected = [...(created.spec?.initContainers ?? []), ...(created.spec?.containers ?? [])].filter((x) => x.name === INIT_NAME || x.name === AGENT_NAME);
+      assert.deepEqual(injected.map((x) => x.name).sort(), [AGENT_NAME, INIT_NAME], c.name);
+      for (const x of injected) assert.equal(x.securityContext?.runAsUser, c.uid, `${c.name}: ${x.name} runs as the target uid`);
     }
   });
 
@@ -310,38 +254,8 @@ describe('end to end: real kube-apiserver, real webhook, injected containers run
     );
   });
 
-  test('pod runner: inline, literal and ConfigMap templates render; the ConfigMap edited while the pod runs reaches the file', { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' }, async () => {
-    await stack.core.createNamespacedConfigMap({ namespace: tenantA.namespace, body: { metadata: { name: 'app-templates' }, data: { 'database-config': 'host: {{ .host }}\nuser: {{ .username }}\n' } } });
-    await createExternalSecret(stack, tenantA.namespace, 'tpl', {
-      provider: 'kms',
-      data: [{ key: 'tenant-a/db', name: 'db.json', jmesPath: [{ path: 'username', objectAlias: 'username' }, { path: 'password', objectAlias: 'password' }, { path: 'host', objectAlias: 'host' }] }],
-      target: { template: {
-        metadata: { labels: { team: 'shop' } },
-        data: { dsn: 'postgresql://{{ .username }}:{{ .password }}@{{ .host }}:5432/shop' },
-        templateFrom: [
-          { configMap: { name: 'app-templates', items: [{ key: 'database-config', templateAs: 'Values' }] } },
-          { literal: 'APP_ENV={{ .environment | default "production" }}' },
-        ],
-      } },
-    });
-    const created = await stack.core.createNamespacedPod({ namespace: tenantA.namespace, body: optedInPod('runner-tpl', tenantA.serviceAccount, 'tpl', { 'refresh-interval': '1s' }) });
-    const stored = await readPod(stack, tenantA.namespace, created.metadata?.name ?? '');
-    const tplVolumes = (stored.spec?.volumes ?? []).filter((v) => v.name.startsWith('ack-secret-injector-tpl-'));
-    assert.deepEqual(tplVolumes.map((v) => v.configMap?.name), ['app-templates']);
-    for (const c of stored.spec?.containers ?? []) if (c.name === 'app') assert.ok(!(c.volumeMounts ?? []).some((m) => m.name.startsWith('ack-secret-injector-tpl-')), 'the app never mounts template volumes');
-    const pod = await run(stored);
-    assert.equal(pod.initExitCode, 0, pod.output());
-    assert.deepEqual(await pod.listKeys('tpl'), ['database-config', 'dsn', 'literal']);
-    assert.equal(await pod.readFile('tpl', 'dsn'), 'postgresql://shop_rw:pw-A-7f3c9e21@db.internal:5432/shop');
-    assert.equal(await pod.readFile('tpl', 'database-config'), 'host: db.internal\nuser: shop_rw\n');
-    assert.equal(await pod.readFile('tpl', 'literal'), 'APP_ENV=production');
-    await stack.core.replaceNamespacedConfigMap({ namespace: tenantA.namespace, name: 'app-templates', body: { metadata: { name: 'app-templates' }, data: { 'database-config': 'HOST={{ .host | upper }}\n' } } });
-    await pod.resyncVolumes();
-    await eventually('the agent to render the edited ConfigMap', async () => ((await pod.readFile('tpl', 'database-config')) === 'HOST=DB.INTERNAL\n' ? true : undefined), 20_000);
-  });
-
-  test('no log of the webhook or of any injected container contains a seeded secret value or a token', () => {
-    const logs = [stack.webhookLog(), ...runs.map((r) => r.output())].join('\n');
+  test('no log of the webhook contains a seeded secret value', () => {
+    const logs = stack.webhookLog();
     assert.ok(logs.length > 0);
     for (const s of stack.secrets) assert.ok(!logs.includes(s), `a log contains a seeded secret value or token (${s.length} chars)`);
   });

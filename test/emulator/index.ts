@@ -39,6 +39,12 @@ export interface EmulatorOptions {
   logger?: Logger;
   /** Clock (epoch ms) for token, credential and timestamp checks; default Date.now. */
   now?: () => number;
+  /**
+   * A second listener serving the same cloud, for clients that cannot reach 127.0.0.1: the pods
+   * of the end-to-end node reach it on their bridge address, port 443, under the production host
+   * names (`hostAliases`), so the serving certificate also names `host` and every `hostNames`.
+   */
+  extraListener?: { host: string; port: number; hostNames: readonly string[] };
 }
 
 /** A running emulator: address, trust material, admin operations, and close(). */
@@ -57,12 +63,12 @@ export class Emulator extends AdminService {
   readonly region: string;
   /** The emulated cloud, for white-box assertions in the emulator's own tests. */
   readonly state: CloudState;
-  readonly #server: Server;
+  readonly #servers: Server[];
   readonly #tempDir: string | undefined;
 
-  constructor(o: { server: Server; port: number; caFile: string; caPem: string; state: CloudState; tempDir: string | undefined }) {
+  constructor(o: { servers: Server[]; port: number; caFile: string; caPem: string; state: CloudState; tempDir: string | undefined }) {
     super(o.state);
-    this.#server = o.server;
+    this.#servers = o.servers;
     this.#tempDir = o.tempDir;
     this.port = o.port;
     this.endpoint = `127.0.0.1:${o.port}`;
@@ -108,10 +114,10 @@ export class Emulator extends AdminService {
   /** Stops listening, drops open (keep-alive) connections, and removes the temporary CA directory. */
   async close(): Promise<void> {
     await Promise.all(this.#metadata.map((m) => m.close()));
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    await Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    })));
     if (this.#tempDir !== undefined) await rm(this.#tempDir, { recursive: true, force: true });
   }
 }
@@ -119,24 +125,37 @@ export class Emulator extends AdminService {
 /**
  * Starts the emulator. Steps:
  * 1. generate the CA and serving certificate; write the CA PEM;
- * 2. listen on 127.0.0.1 (the port decides the issuer URL);
- * 3. build the cloud state and attach the request handler.
+ * 2. listen on 127.0.0.1 (the port decides the issuer URL), and on the extra listener if asked;
+ * 3. build the cloud state and attach the request handler to both.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   // 1.
-  const tls = await createEmulatorTls();
+  const extra = options.extraListener;
+  const tls = await createEmulatorTls(extra === undefined ? [] : [extra.host, ...extra.hostNames]);
   const tempDir = options.caFile === undefined ? await mkdtemp(join(tmpdir(), 'ack-emulator-')) : undefined;
   const caFile = options.caFile ?? join(tempDir as string, 'ca.pem');
   await writeFile(caFile, tls.caPem, { mode: 0o644 });
   // 2.
-  const server = createServer({ key: tls.keyPem, cert: tls.certPem });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number, host: string): Promise<Server> => {
+    const server = createServer({ key: tls.keyPem, cert: tls.certPem });
+    return new Promise<Server>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
     });
-  });
+  };
+  const server = await listen(options.port ?? 0, '127.0.0.1');
+  const servers = [server];
+  if (extra !== undefined) {
+    try {
+      servers.push(await listen(extra.port, extra.host));
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+  }
   const port = (server.address() as AddressInfo).port;
   // 3.
   const state = new CloudState({
@@ -145,6 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     issuerUrl: `https://127.0.0.1:${port}${ADMIN_PREFIX}/oidc`,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  server.on('request', createEmulatorHandler(state, options.logger ?? createLogger({ name: 'emulator', level: 'silent' })));
-  return new Emulator({ server, port, caFile, caPem: tls.caPem, state, tempDir });
+  const handler = createEmulatorHandler(state, options.logger ?? createLogger({ name: 'emulator', level: 'silent' }));
+  for (const s of servers) s.on('request', handler);
+  return new Emulator({ servers, port, caFile, caPem: tls.caPem, state, tempDir });
 }

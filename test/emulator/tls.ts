@@ -32,13 +32,15 @@ function toPem(der: ArrayBuffer, label: string): string {
 }
 
 /**
- * Generates a fresh CA and a serving certificate with SAN IP 127.0.0.1 and DNS `localhost`.
+ * Generates a fresh CA and a serving certificate with SAN IP 127.0.0.1 and DNS `localhost`, plus
+ * `extraHosts` (IPs or DNS names; the end-to-end node adds its bridge address and the production
+ * host names `sts-vpc.<region>.aliyuncs.com`, ... that its pods resolve to it).
  * Steps:
  * 1. make the CA key pair and a self-signed CA certificate (basicConstraints CA, keyCertSign);
  * 2. make the server key pair and a leaf signed by the CA (serverAuth, SANs);
  * 3. export the CA and leaf as PEM and the leaf key as PKCS#8 PEM.
  */
-export async function createEmulatorTls(): Promise<EmulatorTls> {
+export async function createEmulatorTls(extraHosts: readonly string[] = []): Promise<EmulatorTls> {
   const notBefore = new Date(Date.now() - BACKDATE_MS);
   const notAfter = new Date(Date.now() + VALIDITY_MS);
   // 1. the CA
@@ -74,6 +76,7 @@ export async function createEmulatorTls(): Promise<EmulatorTls> {
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
         { type: 'dns', value: 'localhost' },
+        ...extraHosts.map((h) => ({ type: /^\d{1,3}(\.\d{1,3}){3}$/.test(h) ? ('ip' as const) : ('dns' as const), value: h })),
       ]),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],

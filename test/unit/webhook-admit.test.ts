@@ -220,6 +220,17 @@ test('notify settings reach the config and the pod spec', async (t) => {
     const config = parseInjectorConfig(agent?.env?.[0]?.value);
     assert.deepEqual(config.notify, { signal: { container: 'app', signal: 'SIGHUP' } });
   });
+  await t.test('settings.extraCaPem reaches both injector containers\' config, and nothing else of the pod changes for it', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const { pod: plain } = await mutate(f.pod());
+    const { pod } = await mutate(f.pod(), { extraCaPem: pem });
+    for (const name of ['ack-secret-injector-init', 'ack-secret-injector-agent']) {
+      assert.equal(parseInjectorConfig(container(pod, name)?.env?.[0]?.value).extraCaPem, pem, name);
+      assert.equal(parseInjectorConfig(container(plain, name)?.env?.[0]?.value).extraCaPem, undefined, name);
+    }
+    const withoutConfig = (p: V1Pod): unknown => JSON.parse(JSON.stringify(p, (k, v: unknown) => (k === 'env' ? undefined : v)));
+    assert.deepEqual(withoutConfig(pod), withoutConfig(plain));
+  });
   await t.test('notify-url goes to the config without touching shareProcessNamespace', async () => {
     const { pod } = await mutate(f.pod({ annotations: { 'secret-injector.alibabacloud.com/notify-url': 'http://127.0.0.1:8080/-/reload' } }));
     assert.equal(pod.spec?.shareProcessNamespace, undefined);

@@ -43,6 +43,7 @@ test('good settings are accepted', async (t) => {
     { name: 'issue 17 opt-ins', doc: { ...MIN, enableWorkerRole: true, cleanupAfterFailures: 3, jmesPathRawFallback: true, kmsInstanceCAs: { 'kst-hzz1.cryptoservice.kms.aliyuncs.com': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', 'cn-shanghai': '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n' } }, check: (s) => assert.deepEqual([s.enableWorkerRole, s.cleanupAfterFailures, s.jmesPathRawFallback, Object.keys(s.kmsInstanceCAs)], [true, 3, true, ['kst-hzz1.cryptoservice.kms.aliyuncs.com', 'cn-shanghai']]) },
     { name: 'fileMode as a number', doc: { ...MIN, fileMode: 288 }, check: (s) => assert.equal(s.fileMode, 0o440) },
     { name: 'partial resources merge over the defaults', doc: { ...MIN, resources: { limits: { memory: '256Mi' } } }, check: (s) => assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '256Mi' } }) },
+    { name: 'extraCaPem kept verbatim', doc: { ...MIN, extraCaPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }, check: (s) => assert.match(s.extraCaPem ?? '', /^-----BEGIN CERTIFICATE-----\nMIIB/) },
     { name: 'endpoints and a custom command', doc: { ...MIN, stsEndpoint: 'sts-vpc.cn-hangzhou.aliyuncs.com', kmsEndpoint: 'kms-vpc.cn-hangzhou.aliyuncs.com', oosEndpoint: 'oos-vpc.cn-hangzhou.aliyuncs.com', injectorCommand: ['ack-secret-injector'] }, check: (s) => assert.deepEqual([s.stsEndpoint, s.kmsEndpoint, s.oosEndpoint, s.injectorCommand], ['sts-vpc.cn-hangzhou.aliyuncs.com', 'kms-vpc.cn-hangzhou.aliyuncs.com', 'oos-vpc.cn-hangzhou.aliyuncs.com', ['ack-secret-injector']]) },
   ];
   for (const c of cases) await t.test(c.name, () => c.check(parseSettings(c.doc)));
@@ -64,6 +65,7 @@ test('bad settings fail with E_CONFIG naming the setting, the value and what is 
     { name: 'default below the minimum', doc: { ...MIN, defaultRefreshInterval: '20s' }, problem: /settings.defaultRefreshInterval: 20s is below settings.minRefreshInterval 30s/ },
     { name: 'endpoint with scheme', doc: { ...MIN, kmsEndpoint: 'https://kms.cn-hangzhou.aliyuncs.com' }, problem: /settings.kmsEndpoint: invalid value "https:\/\/kms.cn-hangzhou.aliyuncs.com"; expected a lowercase host name/ },
     { name: 'endpoint with port', doc: { ...MIN, stsEndpoint: 'sts.aliyuncs.com:443' }, problem: /settings.stsEndpoint: invalid value/ },
+    { name: 'extraCaPem not PEM', doc: { ...MIN, extraCaPem: 'my-proxy-ca' }, problem: /settings.extraCaPem: invalid value "my-proxy-ca"; expected a PEM certificate bundle/ },
     { name: 'healthPort privileged', doc: { ...MIN, healthPort: 80 }, problem: /settings.healthPort: invalid value 80; expected an integer from 1024 to 65535/ },
     { name: 'agentNamedMetrics not a boolean', doc: { ...MIN, agentNamedMetrics: 'yes' }, problem: /settings.agentNamedMetrics: invalid value "yes"; expected true or false/ },
     { name: 'fileMode not octal', doc: { ...MIN, fileMode: '0999' }, problem: /settings.fileMode: invalid value "0999"/ },

@@ -47,6 +47,7 @@ export function buildInjectorConfig(input: InjectorConfigInput): InjectorConfig 
   if (input.plan.kmsInstanceCas !== undefined && Object.keys(input.plan.kmsInstanceCas).length > 0) config.kmsInstanceCas = { ...input.plan.kmsInstanceCas };
   if (options.cleanupAfterFailures > 0 && options.mode === 'sidecar') config.cleanupAfterFailures = options.cleanupAfterFailures;
   if (settings.jmesPathRawFallback) config.jmesPathRawFallback = true;
+  if (settings.extraCaPem !== undefined) config.extraCaPem = settings.extraCaPem;
   if (options.notify !== undefined) {
     const notify: NotifyConfig = {};
     if (options.notify.http !== undefined) notify.http = { url: options.notify.http.url };
