@@ -285,6 +285,16 @@ function unknownKeys(doc: Record<string, unknown>): string[] {
   return Object.keys(doc).filter((key) => !KNOWN_KEYS.has(key)).map((key) => `settings.${key}: unknown setting; known settings are ${[...KNOWN_KEYS].join(', ')}`);
 }
 
+/** `oidcProviderArn`, or the one ACK creates for the cluster when RRSA is enabled (alibaba-cloud-apis.md §1.1). */
+function readOidcProviderArn(doc: Record<string, unknown>, p: string[], given: string | undefined, accountId: string | undefined, clusterId: string | undefined): string | undefined {
+  if (given !== undefined || doc.oidcProviderArn !== undefined) return given;
+  if (accountId !== undefined && clusterId !== undefined) return `acs:ram::${accountId}:oidc-provider/ack-rrsa-${clusterId}`;
+  if (doc.accountId === undefined || doc.clusterId === undefined) {
+    p.push('settings.oidcProviderArn: required unless both accountId and clusterId are set (the ARN is then acs:ram::<accountId>:oidc-provider/ack-rrsa-<clusterId>)');
+  }
+  return undefined;
+}
+
 /**
  * Validates a settings document and returns the frozen Settings; throws E_CONFIG listing every
  * problem (unknown keys included, since a misspelt key would otherwise silently keep a default).
@@ -303,15 +313,7 @@ export function parseSettings(doc: unknown): Readonly<Settings> {
   const region = text('region', REGION_RE, 'an Alibaba Cloud region id such as "cn-hangzhou"', true);
   const accountId = text('accountId', ACCOUNT_RE, 'the numeric Alibaba Cloud account id (UID)', false);
   const clusterId = text('clusterId', CLUSTER_RE, 'the ACK cluster id (lowercase letters and digits)', false);
-  let oidcProviderArn = text('oidcProviderArn', OIDC_PROVIDER_ARN_RE, '"acs:ram::<accountId>:oidc-provider/<name>"', false);
-  if (oidcProviderArn === undefined && doc.oidcProviderArn === undefined) {
-    if (accountId !== undefined && clusterId !== undefined) {
-      // The provider ACK creates when RRSA is enabled (alibaba-cloud-apis.md §1.1).
-      oidcProviderArn = `acs:ram::${accountId}:oidc-provider/ack-rrsa-${clusterId}`;
-    } else if (doc.accountId === undefined || doc.clusterId === undefined) {
-      p.push('settings.oidcProviderArn: required unless both accountId and clusterId are set (the ARN is then acs:ram::<accountId>:oidc-provider/ack-rrsa-<clusterId>)');
-    }
-  }
+  const oidcProviderArn = readOidcProviderArn(doc, p, text('oidcProviderArn', OIDC_PROVIDER_ARN_RE, '"acs:ram::<accountId>:oidc-provider/<name>"', false), accountId, clusterId);
   const endpoint = (key: string): string | undefined => text(key, HOST_RE, 'a lowercase host name without scheme, port or path, such as "kms-vpc.cn-hangzhou.aliyuncs.com"', false);
   const stsEndpoint = endpoint('stsEndpoint');
   const kmsEndpoint = endpoint('kmsEndpoint');
