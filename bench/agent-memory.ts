@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startCloudWorld, KMS_SECRET_COUNT, OOS_PARAMETER_COUNT, SECRET_COUNT } from './cloud-world.ts';
 import { ROOT_DIR } from './fixtures.ts';
-import { residentMb } from './process-memory.ts';
+import { processMemory, type ProcessMemory } from './process-memory.ts';
 import { round2 } from './stats.ts';
 
 /**
@@ -49,11 +49,19 @@ export interface AgentBenchOptions {
 
 /** What results.json records. */
 export interface AgentResults {
+  /** NODE_OPTIONS the agent ran with (those the webhook injects for the default limit). */
+  nodeOptions: string;
   rssMb: number;
+  /** Private (anonymous) resident memory at the end: what each pod adds to a node. */
+  rssAnonMb: number;
+  /** File-backed resident memory at the end: shared by every pod of the same image on a node. */
+  rssFileMb: number;
   rssAfterBaselineMb: number;
   rssGrowthMb: number;
-  /** RSS every `baselineAfter` cycles: [refreshes, MB] (shows a plateau or a steady climb). */
-  rssSamplesMb: Array<[number, number]>;
+  rssAnonAfterBaselineMb: number;
+  rssAnonGrowthMb: number;
+  /** Every `baselineAfter` cycles: [refreshes, RSS MB, RssAnon MB, RssFile MB] (a plateau or a climb). */
+  memorySamplesMb: Array<[number, number, number, number]>;
   refreshes: number;
   refreshesByMetrics: number;
   baselineAfterRefreshes: number;
@@ -105,9 +113,9 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     let refreshes = 0;
     let failedRefreshes = 0;
     let stoppedAt: number | undefined;
-    let rssBaseline: number | undefined;
-    let rssEnd: number | undefined;
-    const rssSamples: Array<[number, number]> = [];
+    let baseline: ProcessMemory | undefined;
+    let end: ProcessMemory | undefined;
+    const samples: Array<[number, number, number, number]> = [];
     let stopLogRefreshes: number | undefined;
     let refreshesByMetrics = 0;
     // Polls /metrics once a second: the agent's own cycle counter, for the cross-check.
@@ -130,15 +138,15 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
           refreshes++;
           if (refreshes % o.baselineAfter === 0 && refreshes < o.refreshes) {
             const at = refreshes;
-            residentMb(pid).then((mb) => {
-              rssSamples.push([at, round2(mb)]);
-              if (at === o.baselineAfter) rssBaseline = mb;
-              o.log(`agent: ${at} refreshes, RSS ${round2(mb)} MB`);
+            processMemory(pid).then((m) => {
+              samples.push([at, round2(m.rssMb), round2(m.rssAnonMb), round2(m.rssFileMb)]);
+              if (at === o.baselineAfter) baseline = m;
+              o.log(`agent: ${at} refreshes, RSS ${round2(m.rssMb)} MB (anon ${round2(m.rssAnonMb)}, file ${round2(m.rssFileMb)})`);
             }, reject);
           }
           if (refreshes === o.refreshes) {
             stoppedAt = performance.now();
-            residentMb(pid).then((mb) => { rssEnd = mb; child.kill('SIGTERM'); resolve(); }, reject);
+            processMemory(pid).then((m) => { end = m; child.kill('SIGTERM'); resolve(); }, reject);
           }
         }
       });
@@ -155,7 +163,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     // 6.
     if (code !== 0) throw new Error(`the agent exited ${code} on SIGTERM; output: ${tail.join('\n').slice(-3000)}`);
     if (failedRefreshes > 0) throw new Error(`${failedRefreshes} refresh cycles did not succeed; output: ${tail.join('\n').slice(-3000)}`);
-    if (rssBaseline === undefined || rssEnd === undefined) throw new Error('RSS was not sampled');
+    if (baseline === undefined || end === undefined) throw new Error('RSS was not sampled');
     if (stopLogRefreshes !== undefined && stopLogRefreshes !== refreshes) {
       throw new Error(`the agent reports ${stopLogRefreshes} refreshes at exit, its log shows ${refreshes} (the stop signal landed inside a cycle)`);
     }
@@ -164,10 +172,15 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     const oosCalls = actions.GetSecretParameter ?? 0;
     const stsCalls = (actions.AssumeRoleWithOIDC ?? 0) + (actions.AssumeRole ?? 0);
     const result: AgentResults = {
-      rssMb: round2(rssEnd),
-      rssAfterBaselineMb: round2(rssBaseline),
-      rssGrowthMb: round2(rssEnd - rssBaseline),
-      rssSamplesMb: [...rssSamples, [refreshes, round2(rssEnd)]],
+      nodeOptions: o.env?.NODE_OPTIONS ?? '',
+      rssMb: round2(end.rssMb),
+      rssAnonMb: round2(end.rssAnonMb),
+      rssFileMb: round2(end.rssFileMb),
+      rssAfterBaselineMb: round2(baseline.rssMb),
+      rssGrowthMb: round2(end.rssMb - baseline.rssMb),
+      rssAnonAfterBaselineMb: round2(baseline.rssAnonMb),
+      rssAnonGrowthMb: round2(end.rssAnonMb - baseline.rssAnonMb),
+      memorySamplesMb: [...samples.sort((a, b) => a[0] - b[0]), [refreshes, round2(end.rssMb), round2(end.rssAnonMb), round2(end.rssFileMb)]],
       refreshes,
       refreshesByMetrics,
       baselineAfterRefreshes: o.baselineAfter,
@@ -185,7 +198,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     if (kmsCalls !== KMS_SECRET_COUNT * refreshes || oosCalls !== OOS_PARAMETER_COUNT * refreshes) {
       o.log(`agent: backend calls ${kmsCalls} KMS + ${oosCalls} OOS, expected ${KMS_SECRET_COUNT * refreshes} + ${OOS_PARAMETER_COUNT * refreshes}`);
     }
-    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
+    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB, anon ${result.rssAnonMb} MB, file ${result.rssFileMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
     return result;
   } finally {
     await world.close();

@@ -9,8 +9,17 @@
  * "host: defaults to the pod IP"), so the agent listens on all addresses by default; `/metrics`
  * exposes names, codes and versions only. `--health-address 127.0.0.1` restricts it (tests do).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/**
+ * `node:http` through `process.getBuiltinModule`, not `import`: the ESM facade of a built-in reads
+ * every export once, and `node:http`'s lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters then
+ * load Node's bundled undici with http2, web streams and perf_hooks: about 75 more internal
+ * modules and 2.6 MB of heap in every agent that never uses any of them (docs/benchmarks.md,
+ * "Agent memory"). The CommonJS exports are the same functions without that read.
+ */
+const { createServer } = process.getBuiltinModule('node:http');
 import type { Registry } from 'prom-client';
 
 /** A running health server. */
