@@ -44,3 +44,15 @@ export function ownMemorySync(): ProcessMemory {
 export async function residentMb(pid: number): Promise<number> {
   return (await processMemory(pid)).rssMb;
 }
+
+/**
+ * CPU time `pid` has used so far (user + system), in ms: fields 14 and 15 of `/proc/<pid>/stat`,
+ * in clock ticks of 10 ms (USER_HZ is 100 on Linux; proc(5)). The command name (field 2) may hold
+ * spaces, so fields are counted from its closing parenthesis.
+ */
+export async function processCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

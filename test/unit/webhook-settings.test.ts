@@ -20,7 +20,7 @@ test('minimal settings get the documented defaults and are frozen', () => {
     tokenAudience: 'sts.aliyuncs.com',
     tokenExpirationSeconds: 3600,
     nativeSidecar: 'auto',
-    resources: { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
     fileMode: 0o444,
     healthPort: 9488,
   });
@@ -35,7 +35,7 @@ test('good settings are accepted', async (t) => {
     { name: 'durations in Go syntax', doc: { ...MIN, defaultRefreshInterval: '5m', minRefreshInterval: '1m' }, check: (s) => assert.deepEqual([s.defaultRefreshIntervalSeconds, s.minRefreshIntervalSeconds], [300, 60]) },
     { name: 'fileMode as an octal string', doc: { ...MIN, fileMode: '0440' }, check: (s) => assert.equal(s.fileMode, 0o440) },
     { name: 'fileMode as a number', doc: { ...MIN, fileMode: 288 }, check: (s) => assert.equal(s.fileMode, 0o440) },
-    { name: 'partial resources merge over the defaults', doc: { ...MIN, resources: { limits: { memory: '256Mi' } } }, check: (s) => assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '256Mi' } }) },
+    { name: 'partial resources merge over the defaults', doc: { ...MIN, resources: { limits: { memory: '256Mi' } } }, check: (s) => assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '256Mi' } }) },
     { name: 'endpoints and a custom command', doc: { ...MIN, stsEndpoint: 'sts-vpc.cn-hangzhou.aliyuncs.com', kmsEndpoint: 'kms-vpc.cn-hangzhou.aliyuncs.com', oosEndpoint: 'oos-vpc.cn-hangzhou.aliyuncs.com', injectorCommand: ['ack-secret-injector'] }, check: (s) => assert.deepEqual([s.stsEndpoint, s.kmsEndpoint, s.oosEndpoint, s.injectorCommand], ['sts-vpc.cn-hangzhou.aliyuncs.com', 'kms-vpc.cn-hangzhou.aliyuncs.com', 'oos-vpc.cn-hangzhou.aliyuncs.com', ['ack-secret-injector']]) },
   ];
   for (const c of cases) await t.test(c.name, () => c.check(parseSettings(c.doc)));
