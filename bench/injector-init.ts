@@ -22,8 +22,9 @@ export interface InitBenchOptions {
   runs: number;
   /** The bundle entry, dist/cli.mjs. */
   bundle: string;
-  /** NODE_OPTIONS of the injector processes (those the webhook injects for the default limit). */
-  nodeOptions: string;
+  /** NODE_OPTIONS the webhook injects into the init container and the agent for the default limit. */
+  initNodeOptions: string;
+  agentNodeOptions: string;
   log: (line: string) => void;
 }
 
@@ -40,7 +41,7 @@ export interface ExitMemory {
 export interface InitResults {
   injector: { initMs: number; initMinMs: number; initMaxMs: number; runs: number; secrets: number; kmsSecrets: number; oosParameters: number; callsPerRun: Record<string, number>; bundle: string; nodeOptions: string; exitMemory: ExitMemory };
   /** Spawn to the agent's first complete write with skip-init (no init before it): median, min, max, ms. */
-  agentFirstReady: { firstReadyMs: number; firstReadyMinMs: number; firstReadyMaxMs: number; runs: number };
+  agentFirstReady: { firstReadyMs: number; firstReadyMinMs: number; firstReadyMaxMs: number; runs: number; nodeOptions: string };
   baseline: { nodeStartMs: number; nodeStartMinMs: number; runs: number };
   /** initMs / nodeStartMs; target ≤ 3. */
   initToNodeStartRatio: number;
@@ -86,13 +87,13 @@ export async function runInitBenchmark(o: InitBenchOptions): Promise<InitResults
   // 1.
   const world = await startCloudWorld();
   try {
-    const injectorEnv = async (label: string): Promise<{ env: NodeJS.ProcessEnv; mountPath: string }> => {
+    const injectorEnv = async (label: string, nodeOptions: string): Promise<{ env: NodeJS.ProcessEnv; mountPath: string }> => {
       const dir = await mkdtemp(join(o.workDir, `init-${label}-`));
       const config = await world.config(dir);
-      return { env: { ...world.env(dir), NODE_OPTIONS: o.nodeOptions, SECRET_INJECTOR_CONFIG: JSON.stringify(config) }, mountPath: config.mountPath };
+      return { env: { ...world.env(dir), NODE_OPTIONS: nodeOptions, SECRET_INJECTOR_CONFIG: JSON.stringify(config) }, mountPath: config.mountPath };
     };
     const initOnce = async (label: string, nodeArgs: string[] = []): Promise<{ wallMs: number; output: string }> => {
-      const { env, mountPath } = await injectorEnv(label);
+      const { env, mountPath } = await injectorEnv(label, o.initNodeOptions);
       await world.emu.resetCounts();
       const run = await timedRun(process.execPath, [...nodeArgs, o.bundle, 'init'], env, ROOT_DIR);
       if (run.code !== 0) throw new Error(`init run ${label} exited ${run.code}: ${run.output.slice(-3000)}`);
@@ -111,7 +112,7 @@ export async function runInitBenchmark(o: InitBenchOptions): Promise<InitResults
       if (run.code !== 0) throw new Error(`node -e 0 (${label}) exited ${run.code}: ${run.output}`);
       return run.wallMs;
     };
-    const agentOnce = async (label: string): Promise<number> => agentFirstReady(o.bundle, (await injectorEnv(`agent-${label}`)).env);
+    const agentOnce = async (label: string): Promise<number> => agentFirstReady(o.bundle, (await injectorEnv(`agent-${label}`, o.agentNodeOptions)).env);
     // 2.
     await nodeOnce('warm-up');
     await initOnce('warm-up');
@@ -147,10 +148,10 @@ export async function runInitBenchmark(o: InitBenchOptions): Promise<InitResults
         oosParameters: OOS_PARAMETER_COUNT,
         callsPerRun: { AssumeRoleWithOIDC: 1, GetSecretValue: KMS_SECRET_COUNT, GetSecretParameter: OOS_PARAMETER_COUNT },
         bundle: 'dist/cli.mjs',
-        nodeOptions: o.nodeOptions,
+        nodeOptions: o.initNodeOptions,
         exitMemory,
       },
-      agentFirstReady: { firstReadyMs, firstReadyMinMs: round2(Math.min(...ready)), firstReadyMaxMs: round2(Math.max(...ready)), runs: o.runs },
+      agentFirstReady: { firstReadyMs, firstReadyMinMs: round2(Math.min(...ready)), firstReadyMaxMs: round2(Math.max(...ready)), runs: o.runs, nodeOptions: o.agentNodeOptions },
       baseline: { nodeStartMs, nodeStartMinMs: round2(Math.min(...node)), runs: o.runs },
       initToNodeStartRatio: round2(initMs / nodeStartMs),
     };

@@ -84,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
   let minLimit: MinLimitResults | undefined;
   // The NODE_OPTIONS the webhook injects for the default limit: every injector figure is the
   // injector as a pod runs it.
-  const nodeOptions = injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory);
+  const initNodeOptions = injectorNodeOptions('init', SETTING_DEFAULTS.resources.limits.memory);
+  const agentNodeOptions = injectorNodeOptions('agent', SETTING_DEFAULTS.resources.limits.memory);
   const attempt = async (name: BenchmarkName, fn: () => Promise<void>): Promise<void> => {
     if (!selected.has(name)) return;
     try {
@@ -97,17 +98,17 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (selected.has('webhook') || selected.has('agent')) helpers = await buildHelperBundles(workDir);
     await attempt('webhook', async () => { webhook = await runWebhookBenchmark({ workDir, ...(helpers === undefined ? {} : { serverScript: helpers.webhookServer }), warmupMs: size.warmupMs, durationMs: size.durationMs, log }); });
-    await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, nodeOptions, log }); });
+    await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, initNodeOptions, agentNodeOptions, log }); });
     await attempt('agent', async () => {
       const run = { workDir, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds };
-      agent = await runAgentBenchmark({ ...run, bundle, env: { NODE_OPTIONS: nodeOptions }, log });
+      agent = await runAgentBenchmark({ ...run, bundle, env: { NODE_OPTIONS: agentNodeOptions }, log });
       if (helpers !== undefined) {
         log('agent: the same loop with the benchmark-only minimal client (no SDK, rules, files, logger or metrics)');
-        minimal = await runAgentBenchmark({ ...run, bundle: helpers.minimalClient, env: { NODE_OPTIONS: nodeOptions }, log });
+        minimal = await runAgentBenchmark({ ...run, bundle: helpers.minimalClient, env: { NODE_OPTIONS: agentNodeOptions }, log });
       }
       minLimit = await findMinMemoryLimit({
         ...run, bundle, log,
-        nodeOptionsFor: (mi) => injectorNodeOptions(`${mi}Mi`),
+        nodeOptionsFor: (mi) => injectorNodeOptions('agent', `${mi}Mi`),
         referenceSecondsPerRefresh: agent.runSeconds / agent.refreshes,
         lowMi: 16, highMi: 64, stepMi: size.limitStepMi,
       });

@@ -36,11 +36,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * The commands whose runs fill the compile cache: each loads (without doing any work) the chunks
  * of the image's roles, so their top-level code is compiled and cached. Node flags come first:
  * the cache's sub-folder is keyed by V8's flag hash, and `--jitless` (in the NODE_OPTIONS the
- * webhook injects into the injector containers, webhook/pod/container-base.ts) changes it, while
- * the heap-size flags do not; so the injector roles are warmed with `--jitless` as they run.
+ * webhook injects into the agent, webhook/pod/container-base.ts) changes it, while the heap-size
+ * flags do not; so the agent is warmed with `--jitless`, as it runs.
  * The Dockerfile's `warm` stage runs the same list; keep the two in step.
  */
-export const WARM_COMMANDS = Object.freeze([['--version'], ['--jitless', 'init', '--help'], ['--jitless', 'agent', '--help'], ['webhook', '--help']]);
+export const WARM_COMMANDS = Object.freeze([['--version'], ['init', '--help'], ['--jitless', 'agent', '--help'], ['webhook', '--help']]);
 
 /**
  * Runs WARM_COMMANDS with `node` (default: this Node) from `outdir`; throws naming the command

@@ -30,10 +30,10 @@ describe('the bundled injector against the emulator', () => {
 
   /**
    * `node <bundle>/cli.mjs <command>` from outside the source tree, as the image runs it, with the
-   * NODE_OPTIONS the webhook injects for the default limit (--jitless and the heap caps).
+   * NODE_OPTIONS the webhook injects for the default limit (the heap caps; --jitless for the agent).
    */
   function spawnBundled(command: 'init' | 'agent', config: InjectorConfig, args: string[] = []): InjectorProcess {
-    return w.spawn(command, config, args, { cli, cwd: work, nodeOptions: injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory) });
+    return w.spawn(command, config, args, { cli, cwd: work, nodeOptions: injectorNodeOptions(command, SETTING_DEFAULTS.resources.limits.memory) });
   }
 
   async function prepared(name: string, config: InjectorConfig): Promise<InjectorConfig> {

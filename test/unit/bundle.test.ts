@@ -148,8 +148,8 @@ describe('the esbuild bundles outside the source tree', () => {
   });
 
   it('fills the compile cache beside the bundle, one sub-folder per Node version, arch, V8 flag hash and user', async () => {
-    // Two flag hashes: the webhook's default flags, and --jitless, which the webhook injects into
-    // the injector containers (webhook/pod/container-base.ts; the heap-size flags do not count).
+    // Two flag hashes: the default flags (webhook, init), and --jitless, which the webhook injects
+    // into the agent (webhook/pod/container-base.ts; the heap-size flags do not count).
     const folders = (await readdir(join(dist, '.compile-cache'))).sort();
     assert.equal(folders.length, 2, folders.join(', '));
     for (const folder of folders) {

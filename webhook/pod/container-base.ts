@@ -33,21 +33,24 @@ export const MIN_OLD_SPACE_MIB = 16;
 export const SEMI_SPACE_MIB = 1;
 
 /**
- * `NODE_OPTIONS` for an injector container with memory limit `memoryLimit` (a Kubernetes
- * quantity):
- * - `--jitless`: no optimizing compilers and no runtime code pages. The injector works for
- *   milliseconds every few minutes, so JIT code is compiled for code that runs a handful of times.
- *   Measured: 10 MB less private memory and 8 MB less file-backed RSS (the compilers' own pages of
- *   the node binary are never touched), for about 6 ms more CPU per refresh of 10 secrets
- *   (docs/benchmarks.md). It also turns off WebAssembly, which the injector does not use.
+ * `NODE_OPTIONS` for an injector container of `role` with memory limit `memoryLimit` (a
+ * Kubernetes quantity):
+ * - `--jitless`, for the agent only: no optimizing compilers and no runtime code pages. The agent
+ *   works for milliseconds every few minutes, so JIT code is compiled for code that runs a handful
+ *   of times. Measured: 10 MB less private memory and 8 MB less file-backed RSS (the compilers'
+ *   own pages of the node binary are never touched), for about 6 ms more CPU per refresh of 10
+ *   secrets (docs/benchmarks.md). It also turns off WebAssembly, which the injector does not use.
+ *   Not for `init`: V8 rejects Node's built-in code cache under another flag set, so every Node
+ *   module `init` loads is compiled from source (about 60 ms more CPU to start), and init's
+ *   memory is given back when it exits.
  * - a small young generation (SEMI_SPACE_MIB);
  * - an old-space cap of the limit minus NON_HEAP_RESERVE_MIB (at least MIN_OLD_SPACE_MIB), so V8
  *   collects near the measured live set instead of sizing its heap from the node's memory (V8's
  *   default); a larger limit (for many secrets) gives a larger cap.
  * Without a parsable limit the old space is left to V8.
  */
-export function injectorNodeOptions(memoryLimit: string | undefined): string {
-  const flags = ['--jitless', `--max-semi-space-size=${SEMI_SPACE_MIB}`];
+export function injectorNodeOptions(role: 'init' | 'agent', memoryLimit: string | undefined): string {
+  const flags = [...(role === 'agent' ? ['--jitless'] : []), `--max-semi-space-size=${SEMI_SPACE_MIB}`];
   const bytes = memoryLimit === undefined ? undefined : parseQuantity(memoryLimit);
   if (bytes !== undefined && bytes > 0) {
     flags.push(`--max-old-space-size=${Math.max(MIN_OLD_SPACE_MIB, Math.floor(bytes / 1048576) - NON_HEAP_RESERVE_MIB)}`);
@@ -76,7 +79,7 @@ export function buildInjectorContainer(name: string, role: 'init' | 'agent', inp
     env: [
       { name: INJECTOR_CONFIG_ENV, value: inputs.configJson },
       // Heap sizes fitted to the container's memory limit (injectorNodeOptions).
-      { name: 'NODE_OPTIONS', value: injectorNodeOptions(inputs.resources.limits.memory) },
+      { name: 'NODE_OPTIONS', value: injectorNodeOptions(role, inputs.resources.limits.memory) },
     ],
     resources: {
       requests: { ...inputs.resources.requests },
