@@ -78,12 +78,13 @@ export const SETTING_DEFAULTS = {
   tokenExpirationSeconds: 3600,
   nativeSidecar: 'auto' as NativeSidecarMode,
   // Measured (npm run bench, docs/benchmarks.md "Agent"): with the NODE_OPTIONS the webhook injects,
-  // the agent holds about 22 MB of private memory (RssAnon) after 1000 refreshes of 10 secrets, and
-  // runs them under a cgroup limit of agent.minMemoryLimitMi. The request is the private memory
-  // with about 40 % margin (file-backed pages are shared by the node's pods); the limit is twice
-  // the measured minimum, which also leaves room for the first pod on a node, whose charge
-  // includes the node binary's page-cache pages. Short CPU bursts when fetching.
-  resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+  // the agent holds about 22 MB of private memory (RssAnon) after 1000 refreshes of 10 secrets and
+  // runs them under a cgroup limit of 24Mi (agent.minMemoryLimitMi) where the image already runs.
+  // The request is the private memory with about 45 % margin (file-backed pages are shared by the
+  // node's pods). The limit also fits the first pod of the image on a node, whose cgroup is
+  // charged for the ~44 MB of node binary pages it reads: under 64Mi that pod thrashed, under 80Mi
+  // it ran; 96Mi leaves 16 MiB on top. Short CPU bursts when fetching.
+  resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '96Mi' } },
   // Like a Secret volume's 0644 minus write: the tmpfs is private to the pod and mounted read-only
   // into the selected containers only, and the app may run as any uid. Tighten per pod with the
   // file-mode and file-group annotations.

@@ -140,7 +140,7 @@ describe('chart render: default values (self-managed certificates)', () => {
     assert.equal(s.tokenExpirationSeconds, 3600);
     assert.equal(s.nativeSidecar, 'auto');
     assert.equal(s.fileMode, 0o444);
-    assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } });
+    assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '96Mi' } });
   });
 
   it('PodDisruptionBudget: minAvailable 1 over the Deployment pods', () => {

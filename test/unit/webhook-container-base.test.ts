@@ -8,12 +8,12 @@ import { injectorNodeOptions, MIN_OLD_SPACE_MIB, NON_HEAP_RESERVE_MIB } from '..
 
 describe('injectorNodeOptions', () => {
   const cases: Array<{ name: string; role: 'init' | 'agent'; limit: string | undefined; expected: string }> = [
-    { name: 'the agent at the default 64Mi limit: no JIT, the minimum old space (twice the measured live set)', role: 'agent', limit: '64Mi', expected: `--jitless --max-semi-space-size=1 --max-old-space-size=${MIN_OLD_SPACE_MIB}` },
-    { name: 'init keeps the JIT (Node\'s built-in code cache needs the default flags)', role: 'init', limit: '64Mi', expected: `--max-semi-space-size=1 --max-old-space-size=${MIN_OLD_SPACE_MIB}` },
-    { name: 'a 128Mi limit leaves 80 MiB of old space', role: 'agent', limit: '128Mi', expected: '--jitless --max-semi-space-size=1 --max-old-space-size=80' },
+    { name: 'the agent at the default 96Mi limit: no JIT, the minimum old space (twice the measured live set)', role: 'agent', limit: '96Mi', expected: `--jitless --max-semi-space-size=1 --max-old-space-size=${MIN_OLD_SPACE_MIB}` },
+    { name: 'init keeps the JIT (Node\'s built-in code cache needs the default flags)', role: 'init', limit: '96Mi', expected: `--max-semi-space-size=1 --max-old-space-size=${MIN_OLD_SPACE_MIB}` },
+    { name: 'a 128Mi limit leaves 48 MiB of old space', role: 'agent', limit: '128Mi', expected: '--jitless --max-semi-space-size=1 --max-old-space-size=48' },
     { name: 'a 1Gi limit gets all but the non-heap reserve', role: 'agent', limit: '1Gi', expected: `--jitless --max-semi-space-size=1 --max-old-space-size=${1024 - NON_HEAP_RESERVE_MIB}` },
-    { name: 'a decimal 200M limit is converted to MiB, rounded down', role: 'init', limit: '200M', expected: '--max-semi-space-size=1 --max-old-space-size=142' },
-    { name: 'a limit below the reserve still gets the minimum old space', role: 'agent', limit: '32Mi', expected: `--jitless --max-semi-space-size=1 --max-old-space-size=${MIN_OLD_SPACE_MIB}` },
+    { name: 'a decimal 200M limit is converted to MiB, rounded down', role: 'init', limit: '200M', expected: '--max-semi-space-size=1 --max-old-space-size=110' },
+    { name: 'a limit below the reserve still gets the minimum old space', role: 'agent', limit: '64Mi', expected: `--jitless --max-semi-space-size=1 --max-old-space-size=${MIN_OLD_SPACE_MIB}` },
     { name: 'no limit leaves the old space to V8', role: 'agent', limit: undefined, expected: '--jitless --max-semi-space-size=1' },
     { name: 'a zero limit leaves the old space to V8', role: 'init', limit: '0', expected: '--max-semi-space-size=1' },
   ];

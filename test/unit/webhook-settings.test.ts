@@ -20,7 +20,7 @@ test('minimal settings get the documented defaults and are frozen', () => {
     tokenAudience: 'sts.aliyuncs.com',
     tokenExpirationSeconds: 3600,
     nativeSidecar: 'auto',
-    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '96Mi' } },
     fileMode: 0o444,
     healthPort: 9488,
   });

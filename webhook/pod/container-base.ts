@@ -9,16 +9,17 @@ import { parseQuantity } from '../admission/quantity.ts';
 import type { ResourceSettings, Settings } from '../settings.ts';
 
 /**
- * Memory of an injector container outside V8's old space, in MiB. Measured with these flags
- * (docs/benchmarks.md, "Agent"): after 1000 refreshes of 10 secrets the agent holds about 22 MB of
- * private memory (RssAnon), of which about 9 MB is the old space's live set, 2 MB the young
- * generation, 2 MB code and metadata, and about 9 MB native (OpenSSL, the TLS connections, Node's
- * own allocations). A cgroup's charge also takes page-cache pages (the node binary, the bundle)
- * when this pod is the first on its node to read them; those are reclaimable, so the reserve only
- * needs room for them to be reclaimed, not to stay. 48 MiB covers the native part, the young
- * generation and that room.
+ * Memory of an injector container outside V8's old space, in MiB, measured (docs/benchmarks.md,
+ * "Agent"): with these flags the agent holds about 22 MB of private memory after 1000 refreshes
+ * of 10 secrets (9 MB of it the old space's live set; 2 MB young generation, 2 MB code and
+ * metadata, 9 MB native: OpenSSL, the TLS connections, Node itself), and touches about 44 MB of
+ * file-backed pages (the node binary, the bundle). A cgroup is charged for those file pages when
+ * its pod is the first on the node to read them; under a 64 MiB limit such a first pod thrashed
+ * re-reading the node binary (tens of thousands of major faults), under 80 MiB it ran. 80 MiB
+ * covers the file pages, the native part and the young generation, so the old space gets what
+ * a larger limit adds (a pod with many secrets raises its limit and its heap cap follows).
  */
-export const NON_HEAP_RESERVE_MIB = 48;
+export const NON_HEAP_RESERVE_MIB = 80;
 /**
  * The smallest old-space cap, in MiB: about twice the measured live set of the agent's old space
  * (8.6 MB for 10 secrets), so V8 can still collect and grow a little before it gives up.
@@ -44,9 +45,10 @@ export const SEMI_SPACE_MIB = 1;
  *   module `init` loads is compiled from source (about 60 ms more CPU to start), and init's
  *   memory is given back when it exits.
  * - a small young generation (SEMI_SPACE_MIB);
- * - an old-space cap of the limit minus NON_HEAP_RESERVE_MIB (at least MIN_OLD_SPACE_MIB), so V8
- *   collects near the measured live set instead of sizing its heap from the node's memory (V8's
- *   default); a larger limit (for many secrets) gives a larger cap.
+ * - an old-space cap of the limit minus NON_HEAP_RESERVE_MIB (at least MIN_OLD_SPACE_MIB): 16 MiB,
+ *   twice the measured live set, for the default 96Mi limit, so V8 collects near the live set
+ *   instead of sizing its heap from the node's memory (V8's default); a larger limit (for many
+ *   secrets) gives a larger cap.
  * Without a parsable limit the old space is left to V8.
  */
 export function injectorNodeOptions(role: 'init' | 'agent', memoryLimit: string | undefined): string {
