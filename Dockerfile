@@ -36,7 +36,8 @@ COPY --from=build --chown=65532:65532 /src/dist /app/dist
 USER 65532:65532
 RUN ["/nodejs/bin/node", "/app/dist/cli.mjs", "--version"]
 RUN ["/nodejs/bin/node", "/app/dist/cli.mjs", "init", "--help"]
-RUN ["/nodejs/bin/node", "/app/dist/cli.mjs", "agent", "--help"]
+# The agent runs with --jitless (webhook/pod/container-base.ts), which keys another sub-folder.
+RUN ["/nodejs/bin/node", "--jitless", "/app/dist/cli.mjs", "agent", "--help"]
 RUN ["/nodejs/bin/node", "/app/dist/cli.mjs", "webhook", "--help"]
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot

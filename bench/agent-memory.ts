@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startCloudWorld, withTemplates, KMS_SECRET_COUNT, OOS_PARAMETER_COUNT, SECRET_COUNT } from './cloud-world.ts';
 import { ROOT_DIR } from './fixtures.ts';
-import { anonymousMb, residentMb } from './process-memory.ts';
+import { processCpuMs, processMemory, type ProcessMemory } from './process-memory.ts';
 import { round2 } from './stats.ts';
 
 /**
@@ -46,18 +46,28 @@ export interface AgentBenchOptions {
   env?: Record<string, string>;
   /** Render target.template on two ExternalSecrets every refresh (cloud-world.ts withTemplates). */
   templates?: boolean;
+  /** A command that starts the agent inside something (bench/memory-cgroup.ts); it must `exec`. */
+  spawnPrefix?: string[];
   log: (line: string) => void;
 }
 
 /** What results.json records. */
 export interface AgentResults {
+  /** NODE_OPTIONS the agent ran with (those the webhook injects for the default limit). */
+  nodeOptions: string;
   rssMb: number;
-  /** RssAnon at the end (house rule: quoted beside RSS). */
+  /** Private (anonymous) resident memory at the end: what each pod adds to a node. */
   rssAnonMb: number;
+  /** File-backed resident memory at the end: shared by every pod of the same image on a node. */
+  rssFileMb: number;
   rssAfterBaselineMb: number;
   rssGrowthMb: number;
-  /** RSS every `baselineAfter` cycles: [refreshes, MB] (shows a plateau or a steady climb). */
-  rssSamplesMb: Array<[number, number]>;
+  rssAnonAfterBaselineMb: number;
+  rssAnonGrowthMb: number;
+  /** CPU (user + system) per refresh between the first sample and the end: the price of the heap and JIT options. */
+  cpuMsPerRefresh: number;
+  /** Every `baselineAfter` cycles: [refreshes, RSS MB, RssAnon MB, RssFile MB] (a plateau or a climb). */
+  memorySamplesMb: Array<[number, number, number, number]>;
   refreshes: number;
   refreshesByMetrics: number;
   baselineAfterRefreshes: number;
@@ -94,7 +104,8 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     await world.emu.stsSettings({ credentialLifetimeSeconds: o.credentialLifetimeSeconds });
     await world.emu.resetCounts();
     // 2.
-    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.bundle, 'agent', '--health-address', '127.0.0.1', '--interval-ms', String(o.intervalMs), '--calls-per-second', String(CALLS_PER_SECOND)], {
+    const command = [...(o.spawnPrefix ?? []), process.execPath];
+    const child = spawn(command[0] as string, [...command.slice(1), ...(o.nodeArgs ?? []), o.bundle, 'agent', '--health-address', '127.0.0.1', '--interval-ms', String(o.intervalMs), '--calls-per-second', String(CALLS_PER_SECOND)], {
       cwd: ROOT_DIR,
       env: { ...world.env(dir), ...(o.env ?? {}), SECRET_INJECTOR_CONFIG: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,16 +114,18 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     if (pid === undefined) throw new Error('the agent did not start');
     const tail: string[] = [];
     child.stderr.on('data', (b: Buffer) => { tail.push(b.toString('utf8')); if (tail.length > 50) tail.shift(); });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let exitSignal: string | null = null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => { exitSignal = signal; resolve(code); }));
     const started = performance.now();
     let port: number | undefined;
     let refreshes = 0;
     let failedRefreshes = 0;
     let stoppedAt: number | undefined;
-    let rssBaseline: number | undefined;
-    let rssEnd: number | undefined;
-    let rssAnonEnd: number | undefined;
-    const rssSamples: Array<[number, number]> = [];
+    let baseline: ProcessMemory | undefined;
+    let cpuAtBaseline: number | undefined;
+    let cpuAtEnd: number | undefined;
+    let end: ProcessMemory | undefined;
+    const samples: Array<[number, number, number, number]> = [];
     let stopLogRefreshes: number | undefined;
     let refreshesByMetrics = 0;
     // Polls /metrics once a second: the agent's own cycle counter, for the cross-check.
@@ -135,19 +148,20 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
           refreshes++;
           if (refreshes % o.baselineAfter === 0 && refreshes < o.refreshes) {
             const at = refreshes;
-            residentMb(pid).then((mb) => {
-              rssSamples.push([at, round2(mb)]);
-              if (at === o.baselineAfter) rssBaseline = mb;
-              o.log(`agent: ${at} refreshes, RSS ${round2(mb)} MB`);
+            if (at === o.baselineAfter) processCpuMs(pid).then((ms) => { cpuAtBaseline = ms; }, reject);
+            processMemory(pid).then((m) => {
+              samples.push([at, round2(m.rssMb), round2(m.rssAnonMb), round2(m.rssFileMb)]);
+              if (at === o.baselineAfter) baseline = m;
+              o.log(`agent: ${at} refreshes, RSS ${round2(m.rssMb)} MB (anon ${round2(m.rssAnonMb)}, file ${round2(m.rssFileMb)})`);
             }, reject);
           }
           if (refreshes === o.refreshes) {
             stoppedAt = performance.now();
-            Promise.all([residentMb(pid), anonymousMb(pid)]).then(([mb, anon]) => { rssEnd = mb; rssAnonEnd = anon; child.kill('SIGTERM'); resolve(); }, reject);
+            Promise.all([processMemory(pid), processCpuMs(pid)]).then(([m, ms]) => { end = m; cpuAtEnd = ms; child.kill('SIGTERM'); resolve(); }, reject);
           }
         }
       });
-      void exited.then((code) => { if (stoppedAt === undefined) reject(new Error(`the agent exited (code ${code}) after ${refreshes} refreshes; output: ${tail.join('\n').slice(-3000)}`)); });
+      void exited.then((code) => { if (stoppedAt === undefined) reject(new Error(`the agent exited (code ${code}, signal ${exitSignal}) after ${refreshes} refreshes; output: ${tail.join('\n').slice(-3000)}`)); });
     });
     try {
       await done;
@@ -160,7 +174,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     // 6.
     if (code !== 0) throw new Error(`the agent exited ${code} on SIGTERM; output: ${tail.join('\n').slice(-3000)}`);
     if (failedRefreshes > 0) throw new Error(`${failedRefreshes} refresh cycles did not succeed; output: ${tail.join('\n').slice(-3000)}`);
-    if (rssBaseline === undefined || rssEnd === undefined) throw new Error('RSS was not sampled');
+    if (baseline === undefined || end === undefined || cpuAtBaseline === undefined || cpuAtEnd === undefined) throw new Error('RSS or CPU was not sampled');
     if (stopLogRefreshes !== undefined && stopLogRefreshes !== refreshes) {
       throw new Error(`the agent reports ${stopLogRefreshes} refreshes at exit, its log shows ${refreshes} (the stop signal landed inside a cycle)`);
     }
@@ -169,11 +183,16 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     const oosCalls = actions.GetSecretParameter ?? 0;
     const stsCalls = (actions.AssumeRoleWithOIDC ?? 0) + (actions.AssumeRole ?? 0);
     const result: AgentResults = {
-      rssMb: round2(rssEnd),
-      rssAnonMb: round2(rssAnonEnd ?? 0),
-      rssAfterBaselineMb: round2(rssBaseline),
-      rssGrowthMb: round2(rssEnd - rssBaseline),
-      rssSamplesMb: [...rssSamples, [refreshes, round2(rssEnd)]],
+      nodeOptions: o.env?.NODE_OPTIONS ?? '',
+      rssMb: round2(end.rssMb),
+      rssAnonMb: round2(end.rssAnonMb),
+      rssFileMb: round2(end.rssFileMb),
+      rssAfterBaselineMb: round2(baseline.rssMb),
+      rssGrowthMb: round2(end.rssMb - baseline.rssMb),
+      rssAnonAfterBaselineMb: round2(baseline.rssAnonMb),
+      rssAnonGrowthMb: round2(end.rssAnonMb - baseline.rssAnonMb),
+      cpuMsPerRefresh: round2((cpuAtEnd - cpuAtBaseline) / (refreshes - o.baselineAfter)),
+      memorySamplesMb: [...samples.sort((a, b) => a[0] - b[0]), [refreshes, round2(end.rssMb), round2(end.rssAnonMb), round2(end.rssFileMb)]],
       refreshes,
       refreshesByMetrics,
       baselineAfterRefreshes: o.baselineAfter,
@@ -191,7 +210,7 @@ export async function runAgentBenchmark(o: AgentBenchOptions): Promise<AgentResu
     if (kmsCalls !== KMS_SECRET_COUNT * refreshes || oosCalls !== OOS_PARAMETER_COUNT * refreshes) {
       o.log(`agent: backend calls ${kmsCalls} KMS + ${oosCalls} OOS, expected ${KMS_SECRET_COUNT * refreshes} + ${OOS_PARAMETER_COUNT * refreshes}`);
     }
-    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB, RssAnon ${result.rssAnonMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
+    o.log(`agent: ${refreshes} refreshes in ${result.runSeconds} s; RSS ${result.rssMb} MB, anon ${result.rssAnonMb} MB, file ${result.rssFileMb} MB (growth ${result.rssGrowthMb} MB since refresh ${o.baselineAfter}); CPU ${result.cpuMsPerRefresh} ms/refresh; backend ${result.backendCalls}/${result.expectedBackendCalls}; STS ${stsCalls} (expected ${result.expectedStsCalls})`);
     return result;
   } finally {
     await world.close();

@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: builds the shipped bundle, runs the three benchmarks of issue 7 one after the
- * other on this machine, and writes bench/results.json (docs/benchmarks.md explains the method).
+ * `npm run bench`: builds the shipped bundle, runs the three benchmarks of issues 7 and 16 one
+ * after the other on this machine, and writes bench/results.json (docs/benchmarks.md explains the
+ * method). The agent benchmark also runs the benchmark-only minimal client (the SDK's share) and
+ * the search for the smallest memory limit (bench/agent-min-limit.ts).
  *
  * Benchmarks report; they never fail on a missed target. The exit status is non-zero only when a
  * benchmark could not run at all (the bundle did not build, a process failed, an answer was
@@ -16,6 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAgentBenchmark, type AgentResults } from './agent-memory.ts';
+import { findMinMemoryLimit, type MinLimitResults } from './agent-min-limit.ts';
+import { buildHelperBundles, type HelperBundles } from './helper-bundles.ts';
 import { injectorNodeOptions } from '../webhook/pod/container-base.ts';
 import { SETTING_DEFAULTS } from '../webhook/settings.ts';
 import { ROOT_DIR } from './fixtures.ts';
@@ -34,8 +38,8 @@ type BenchmarkName = (typeof BENCHMARKS)[number];
  * the 1000 cycles near one minute. Quick: the same code paths, a fraction of the time.
  */
 const SIZES = {
-  full: { warmupMs: 2000, durationMs: 10_000, initRuns: 11, refreshes: 1000, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, scalingRuns: 11 },
-  quick: { warmupMs: 500, durationMs: 2000, initRuns: 3, refreshes: 200, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, scalingRuns: 3 },
+  full: { warmupMs: 2000, durationMs: 10_000, initRuns: 11, refreshes: 1000, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, limitStepMi: 2, scalingRuns: 11 },
+  quick: { warmupMs: 500, durationMs: 2000, initRuns: 3, refreshes: 200, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, limitStepMi: 8, scalingRuns: 3 },
 } as const;
 
 function log(line: string): void {
@@ -74,11 +78,18 @@ async function main(argv: string[]): Promise<number> {
   }
   // 4.
   const workDir = await mkdtemp(join(tmpdir(), 'ack-bench-'));
+  let helpers: HelperBundles | undefined;
   let webhook: WebhookResults | undefined;
   let init: InitResults | undefined;
   let agent: AgentResults | undefined;
   let agentTemplates: AgentResults | undefined;
   let scaling: ScalingResults | undefined;
+  let minimal: AgentResults | undefined;
+  let minLimit: MinLimitResults | undefined;
+  // The NODE_OPTIONS the webhook injects for the default limit: every injector figure is the
+  // injector as a pod runs it.
+  const initNodeOptions = injectorNodeOptions('init', SETTING_DEFAULTS.resources.limits.memory);
+  const agentNodeOptions = injectorNodeOptions('agent', SETTING_DEFAULTS.resources.limits.memory);
   const attempt = async (name: BenchmarkName, fn: () => Promise<void>, key: string = name): Promise<void> => {
     if (!selected.has(name)) return;
     try {
@@ -89,13 +100,23 @@ async function main(argv: string[]): Promise<number> {
     }
   };
   try {
-    await attempt('webhook', async () => { webhook = await runWebhookBenchmark({ workDir, warmupMs: size.warmupMs, durationMs: size.durationMs, log }); });
-    await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, log }); });
-    const agentOptions = { workDir, bundle, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds, env: { NODE_OPTIONS: injectorNodeOptions(SETTING_DEFAULTS.resources.limits.memory) }, log };
+    if (selected.has('webhook') || selected.has('agent')) helpers = await buildHelperBundles(workDir);
+    await attempt('webhook', async () => { webhook = await runWebhookBenchmark({ workDir, ...(helpers === undefined ? {} : { serverScript: helpers.webhookServer }), warmupMs: size.warmupMs, durationMs: size.durationMs, log }); });
+    await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, initNodeOptions, agentNodeOptions, log }); });
+    const run = { workDir, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds };
+    const agentOptions = { ...run, bundle, env: { NODE_OPTIONS: agentNodeOptions }, log };
     await attempt('agent', async () => {
-      // The agent runs with the NODE_OPTIONS the webhook injects for the default memory limit, so
-      // the figure is the agent as a pod runs it.
-      agent = await runAgentBenchmark(agentOptions);
+      agent = await runAgentBenchmark({ ...agentOptions, log });
+      if (helpers !== undefined) {
+        log('agent: the same loop with the benchmark-only minimal client (no SDK, rules, files, logger or metrics)');
+        minimal = await runAgentBenchmark({ ...run, bundle: helpers.minimalClient, env: { NODE_OPTIONS: agentNodeOptions }, log });
+      }
+      minLimit = await findMinMemoryLimit({
+        ...run, bundle, log,
+        nodeOptionsFor: (mi) => injectorNodeOptions('agent', `${mi}Mi`),
+        referenceSecondsPerRefresh: agent.runSeconds / agent.refreshes,
+        lowMi: 16, highMi: 64, stepMi: size.limitStepMi,
+      });
     });
     // The same run with target.template on two ExternalSecrets: the per-pod cost of templates.
     await attempt('agent', async () => { agentTemplates = await runAgentBenchmark({ ...agentOptions, templates: true }); }, 'agentTemplates');
@@ -105,13 +126,24 @@ async function main(argv: string[]): Promise<number> {
   }
   // 5.
   const targets = judgeTargets({ ...(webhook === undefined ? {} : { webhook }), ...(init === undefined ? {} : { init }), ...(agent === undefined ? {} : { agent }), ...(scaling === undefined ? {} : { scaling }) });
+  const agentSection = agent === undefined && init === undefined ? undefined : {
+    ...(init === undefined ? {} : { firstReadyMs: init.agentFirstReady.firstReadyMs, firstReady: init.agentFirstReady }),
+    ...(minLimit === undefined ? {} : { minMemoryLimitMi: minLimit.minMemoryLimitMi, minMemoryLimit: minLimit }),
+    ...(agent ?? {}),
+  };
+  const sdkComparison = agent === undefined || minimal === undefined ? undefined : {
+    what: 'the agent benchmark run with bench/minimal-client.ts (node:https + node:crypto ACS3 signing; no SDK, rules, files, logger or metrics), same NODE_OPTIONS, refreshes and interval',
+    minimal,
+    agentMinusMinimal: { rssMb: Math.round((agent.rssMb - minimal.rssMb) * 100) / 100, rssAnonMb: Math.round((agent.rssAnonMb - minimal.rssAnonMb) * 100) / 100, rssFileMb: Math.round((agent.rssFileMb - minimal.rssFileMb) * 100) / 100 },
+  };
   // 6.
   const results = {
     machine: { ...machine, loadAverageAtEnd: currentLoadAverage() },
     mode: values.quick === true ? 'quick (not for publication)' : 'full',
     ...(webhook === undefined ? {} : { webhook }),
     ...(init === undefined ? {} : { injector: init.injector, baseline: init.baseline, initToNodeStartRatio: init.initToNodeStartRatio }),
-    ...(agent === undefined ? {} : { agent }),
+    ...(agentSection === undefined ? {} : { agent: agentSection }),
+    ...(sdkComparison === undefined ? {} : { sdkComparison }),
     ...(agentTemplates === undefined ? {} : { agentTemplates }),
     ...(scaling === undefined ? {} : { scaling }),
     targets,

@@ -9,8 +9,9 @@
 import { join } from 'node:path';
 import type { LoadOptions, LoadResult } from './load-generator.ts';
 import { firstMessage, forkQuiet, stopChild } from './child-process.ts';
-import { REVIEW_FILE, ROOT_DIR } from './fixtures.ts';
+import { FIXTURES_DIR, REVIEW_FILE, ROOT_DIR } from './fixtures.ts';
 import { writeBenchCertificate } from './serving-certificate.ts';
+import { processMemory } from './process-memory.ts';
 import { percentile, round2 } from './stats.ts';
 import type { ServerKind, ServerReady } from './webhook-server-process.ts';
 
@@ -20,6 +21,8 @@ export const CONNECTIONS = 8;
 /** The load settings of one run. */
 export interface WebhookBenchOptions {
   workDir: string;
+  /** The server harness to fork: bench/webhook-server-process.ts, or its bundle (bench/helper-bundles.ts). */
+  serverScript?: string;
   warmupMs: number;
   durationMs: number;
   log: (line: string) => void;
@@ -34,6 +37,9 @@ export interface ServerFigures {
   requests: number;
   errors: number;
   connectionsOpened: number;
+  /** The server's highest RSS and RssAnon while under load (sampled every 250 ms), MiB. */
+  rssMb: number;
+  rssAnonMb: number;
 }
 
 /** What the webhook section of results.json holds. */
@@ -47,8 +53,13 @@ export interface WebhookResults {
   bareAdmissionsPerSec: number;
   bareP50Ms: number;
   bareP99Ms: number;
-  /** admissionsPerSec / bareAdmissionsPerSec; target ≥ 0.5. */
+  /** admissionsPerSec / bareAdmissionsPerSec; target ≥ 0.8. */
   ratioToBare: number;
+  /** The real server's highest RSS / RssAnon under the load. */
+  rssMb: number;
+  rssAnonMb: number;
+  bareRssMb: number;
+  bareRssAnonMb: number;
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
@@ -62,13 +73,24 @@ export interface WebhookResults {
  */
 async function measure(kind: ServerKind, tlsDir: string, caFile: string, o: WebhookBenchOptions): Promise<ServerFigures> {
   // 1.
-  const server = forkQuiet(join(ROOT_DIR, 'bench', 'webhook-server-process.ts'), [kind, tlsDir]);
+  const server = forkQuiet(o.serverScript ?? join(ROOT_DIR, 'bench', 'webhook-server-process.ts'), [kind, tlsDir, FIXTURES_DIR]);
   try {
     const { port } = await firstMessage<ServerReady>(`${kind} webhook server`, server, 30_000);
     // 2.
     const load: LoadOptions = { url: `https://127.0.0.1:${port}/mutate`, caFile, reviewFile: REVIEW_FILE, connections: CONNECTIONS, warmupMs: o.warmupMs, durationMs: o.durationMs, expect: kind === 'real' ? 'patch' : 'allowed' };
     const generator = forkQuiet(join(ROOT_DIR, 'bench', 'load-generator.ts'), [JSON.stringify(load)]);
-    const result = await firstMessage<LoadResult>(`load generator against the ${kind} server`, generator, o.warmupMs + o.durationMs + 60_000);
+    const pid = server.child.pid;
+    const peak = { rssMb: 0, rssAnonMb: 0 };
+    const sampler = setInterval(() => {
+      if (pid === undefined) return;
+      processMemory(pid).then((m) => { peak.rssMb = Math.max(peak.rssMb, m.rssMb); peak.rssAnonMb = Math.max(peak.rssAnonMb, m.rssAnonMb); }, () => undefined);
+    }, 250);
+    let result: LoadResult;
+    try {
+      result = await firstMessage<LoadResult>(`load generator against the ${kind} server`, generator, o.warmupMs + o.durationMs + 60_000);
+    } finally {
+      clearInterval(sampler);
+    }
     await new Promise<void>((resolve) => (generator.child.exitCode === null ? generator.child.once('exit', () => resolve()) : resolve()));
     if (result.errors > 0) throw new Error(`${kind} server: ${result.errors} wrong or failed answers; first: ${result.firstError}`);
     if (result.requests === 0) throw new Error(`${kind} server: no request completed in the measured window`);
@@ -81,6 +103,8 @@ async function measure(kind: ServerKind, tlsDir: string, caFile: string, o: Webh
       requests: result.requests,
       errors: result.errors,
       connectionsOpened: result.connectionsOpened,
+      rssMb: round2(peak.rssMb),
+      rssAnonMb: round2(peak.rssAnonMb),
     };
   } finally {
     // 3.
@@ -93,9 +117,9 @@ export async function runWebhookBenchmark(o: WebhookBenchOptions): Promise<Webho
   const { tlsDir, caFile } = await writeBenchCertificate(o.workDir);
   o.log(`webhook: real server, ${CONNECTIONS} connections, ${o.warmupMs / 1000} s warm-up + ${o.durationMs / 1000} s`);
   const real = await measure('real', tlsDir, caFile, o);
-  o.log(`webhook: real ${real.admissionsPerSec}/s p50 ${real.p50Ms} ms p99 ${real.p99Ms} ms; now the bare server`);
+  o.log(`webhook: real ${real.admissionsPerSec}/s p50 ${real.p50Ms} ms p99 ${real.p99Ms} ms, RSS ${real.rssMb} MB (anon ${real.rssAnonMb}); now the bare server`);
   const bare = await measure('bare', tlsDir, caFile, o);
-  o.log(`webhook: bare ${bare.admissionsPerSec}/s p50 ${bare.p50Ms} ms p99 ${bare.p99Ms} ms`);
+  o.log(`webhook: bare ${bare.admissionsPerSec}/s p50 ${bare.p50Ms} ms p99 ${bare.p99Ms} ms, RSS ${bare.rssMb} MB (anon ${bare.rssAnonMb})`);
   return {
     admissionsPerSec: real.admissionsPerSec,
     p50Ms: real.p50Ms,
@@ -107,6 +131,10 @@ export async function runWebhookBenchmark(o: WebhookBenchOptions): Promise<Webho
     bareP50Ms: bare.p50Ms,
     bareP99Ms: bare.p99Ms,
     ratioToBare: round2(real.admissionsPerSec / bare.admissionsPerSec),
+    rssMb: real.rssMb,
+    rssAnonMb: real.rssAnonMb,
+    bareRssMb: bare.rssMb,
+    bareRssAnonMb: bare.rssAnonMb,
     connections: CONNECTIONS,
     durationSeconds: o.durationMs / 1000,
     warmupSeconds: o.warmupMs / 1000,

@@ -4,7 +4,9 @@
  * `fork()` by bench/webhook-load.ts; reports `{port}` over the IPC channel once listening and
  * closes on SIGTERM.
  *
- * Usage: node bench/webhook-server-process.ts real|bare <tls-dir>
+ * Usage: node bench/webhook-server-process.ts real|bare <tls-dir> [<fixtures-dir>]
+ * (bench/run.ts starts it bundled, bench/helper-bundles.ts, and passes bench/fixtures/ since the
+ * bundle's own location says nothing about the repository's)
  * - `real`: the product's server (webhook/server/app.ts buildApp) with the product's TLS reloader,
  *   metrics and pino logger at `info` (one line per review, as in production; stdout is discarded
  *   by the parent), and a Resolver pre-filled from bench/fixtures/objects.yaml: the state of the
@@ -32,11 +34,11 @@ export interface ServerReady {
   port: number;
 }
 
-async function startReal(tlsDir: string): Promise<{ port: number; close: () => Promise<void> }> {
+async function startReal(tlsDir: string, fixturesDir: string): Promise<{ port: number; close: () => Promise<void> }> {
   const logger = createLogger({ name: 'ack-secret-injector-webhook', level: 'info' });
   const metrics = createWebhookMetrics({ processMetrics: true });
-  const settings = await loadSettings(join(FIXTURES_DIR, 'settings.yaml'));
-  const objects = (await readManifests([join(FIXTURES_DIR, 'objects.yaml')])).map((m) => m.object);
+  const settings = await loadSettings(join(fixturesDir, 'settings.yaml'));
+  const objects = (await readManifests([join(fixturesDir, 'objects.yaml')])).map((m) => m.object);
   const resolver = new StaticResolver(objects, 'shop');
   const tls = new TlsReloader({ dir: tlsDir, logger, metrics });
   await tls.start();
@@ -67,13 +69,13 @@ async function startBare(tlsDir: string): Promise<{ port: number; close: () => P
  */
 async function main(argv: string[]): Promise<void> {
   // 1.
-  const [kind, tlsDir] = argv;
+  const [kind, tlsDir, fixturesDir = FIXTURES_DIR] = argv;
   if (!SERVER_KINDS.includes(kind as ServerKind) || tlsDir === undefined) {
     throw new Error(`usage: webhook-server-process.ts ${SERVER_KINDS.join('|')} <tls-dir>; got ${JSON.stringify(argv)}`);
   }
   if (process.send === undefined) throw new Error('webhook-server-process.ts must be started with fork() (it reports over IPC)');
   // 2.
-  const server = kind === 'real' ? await startReal(tlsDir) : await startBare(tlsDir);
+  const server = kind === 'real' ? await startReal(tlsDir, fixturesDir) : await startBare(tlsDir);
   // 3.
   const ready: ServerReady = { port: server.port };
   process.send(ready);

@@ -12,8 +12,17 @@
  * ids only when the config opts in (injector/injector-metrics.ts). `--health-address 127.0.0.1`
  * restricts the whole endpoint (tests do).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/**
+ * `node:http` through `process.getBuiltinModule`, not `import`: the ESM facade of a built-in reads
+ * every export once, and `node:http`'s lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters then
+ * load Node's bundled undici with http2, web streams and perf_hooks: about 75 more internal
+ * modules and 2.6 MB of heap in every agent that never uses any of them (docs/benchmarks.md,
+ * "Agent memory"). The CommonJS exports are the same functions without that read.
+ */
+const { createServer } = process.getBuiltinModule('node:http');
 import type { Registry } from 'prom-client';
 
 /** The Prometheus text of every registry, in order (each ends with a newline). */

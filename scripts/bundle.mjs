@@ -34,19 +34,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * The commands whose runs fill the compile cache: each loads (without doing any work) the chunks
- * of the image's roles, so their top-level code is compiled and cached. The Dockerfile's `warm`
- * stage runs the same list; keep the two in step.
+ * of the image's roles, so their top-level code is compiled and cached. Node flags come first:
+ * the cache's sub-folder is keyed by V8's flag hash, and `--jitless` (in the NODE_OPTIONS the
+ * webhook injects into the agent, webhook/pod/container-base.ts) changes it, while the heap-size
+ * flags do not; so the agent is warmed with `--jitless`, as it runs.
+ * The Dockerfile's `warm` stage runs the same list; keep the two in step.
  */
-export const WARM_COMMANDS = Object.freeze([['--version'], ['init', '--help'], ['agent', '--help'], ['webhook', '--help']]);
+export const WARM_COMMANDS = Object.freeze([['--version'], ['init', '--help'], ['--jitless', 'agent', '--help'], ['webhook', '--help']]);
 
 /**
  * Runs WARM_COMMANDS with `node` (default: this Node) from `outdir`; throws naming the command
  * that failed. The cache lands in `<outdir>/.compile-cache/<node version, arch, uid>/`.
  */
 export function warmCompileCache(outdir, node = process.execPath) {
-  for (const args of WARM_COMMANDS) {
-    const r = spawnSync(node, [join(outdir, 'cli.mjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-    if (r.status !== 0) throw new Error(`warming the compile cache: \`cli.mjs ${args.join(' ')}\` exited ${r.status}: ${r.stderr}`);
+  for (const command of WARM_COMMANDS) {
+    const nodeArgs = command.filter((a) => a === '--jitless');
+    const args = command.filter((a) => a !== '--jitless');
+    const r = spawnSync(node, [...nodeArgs, join(outdir, 'cli.mjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    if (r.status !== 0) throw new Error(`warming the compile cache: \`node ${[...nodeArgs, 'cli.mjs', ...args].join(' ')}\` exited ${r.status}: ${r.stderr}`);
   }
 }
 

@@ -1,4 +1,5 @@
-// esbuild plugin: keeps the Alibaba Cloud SDK's unused transitive modules out of the bundle.
+// esbuild plugin: keeps the Alibaba Cloud SDK's unused transitive modules out of the bundle, and
+// the parts of prom-client the injector never uses out of the injector's chunks.
 //
 // The injector reaches the SDK through @alicloud/openapi-client. Two of the packages under it
 // load far more than the injector uses (docs/benchmarks.md, "Init"):
@@ -24,15 +25,33 @@ export const SDK_REPLACEMENTS = Object.freeze({
   '@alicloud/tea-xml': join(ROOT, 'injector', 'cloud', 'sdk-xml-error-body.ts'),
 });
 
+/**
+ * Bare module specifier → the module the bundle uses instead, for imports from injector/ only
+ * (the webhook keeps the whole package: it serves the default process metrics).
+ * - prom-client: its index loads the cluster aggregator, default metrics and Pushgateway; the
+ *   injector uses four classes → injector/prom-client-core.mjs.
+ */
+export const INJECTOR_REPLACEMENTS = Object.freeze({
+  'prom-client': join(ROOT, 'injector', 'prom-client-core.mjs'),
+});
+
+const INJECTOR_DIR = join(ROOT, 'injector');
+
+/** A filter matching exactly the given bare specifiers. */
+function exactly(names) {
+  return new RegExp(`^(${names.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+}
+
 /** The plugin for esbuild's `plugins` option. */
 export function sdkSlimPlugin() {
-  const names = Object.keys(SDK_REPLACEMENTS).map((n) => n.replace(/[/.]/g, '\\$&'));
-  const filter = new RegExp(`^(${names.join('|')})$`);
   return {
     name: 'ack-sdk-slim',
     setup(build) {
       // Only the bare package name: the replacement itself imports '@darabonba/typescript/dist/core.js'.
-      build.onResolve({ filter }, (args) => ({ path: SDK_REPLACEMENTS[args.path] }));
+      build.onResolve({ filter: exactly(Object.keys(SDK_REPLACEMENTS)) }, (args) => ({ path: SDK_REPLACEMENTS[args.path] }));
+      build.onResolve({ filter: exactly(Object.keys(INJECTOR_REPLACEMENTS)) }, (args) => (
+        args.importer.startsWith(`${INJECTOR_DIR}/`) ? { path: INJECTOR_REPLACEMENTS[args.path] } : undefined
+      ));
     },
   };
 }

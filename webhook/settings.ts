@@ -100,8 +100,14 @@ export const SETTING_DEFAULTS = {
   // refreshes at 80% of it.
   tokenExpirationSeconds: 3600,
   nativeSidecar: 'auto' as NativeSidecarMode,
-  // Measured: the injector is one Node process; ~45 MiB RSS idle, short CPU bursts when fetching.
-  resources: { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+  // Measured (npm run bench, docs/benchmarks.md "Agent"): with the NODE_OPTIONS the webhook injects,
+  // the agent holds about 22 MB of private memory (RssAnon) after 1000 refreshes of 10 secrets and
+  // runs them under a cgroup limit of 24Mi (agent.minMemoryLimitMi) where the image already runs.
+  // The request is the private memory with about 45 % margin (file-backed pages are shared by the
+  // node's pods). The limit also fits the first pod of the image on a node, whose cgroup is
+  // charged for the ~44 MB of node binary pages it reads: under 64Mi that pod thrashed, under 80Mi
+  // it ran; 96Mi leaves 16 MiB on top. Short CPU bursts when fetching.
+  resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '96Mi' } },
   // Like a Secret volume's 0644 minus write: the tmpfs is private to the pod and mounted read-only
   // into the selected containers only, and the app may run as any uid. Tighten per pod with the
   // file-mode and file-group annotations.

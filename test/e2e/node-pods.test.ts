@@ -168,12 +168,12 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     const log = await podLog(ns, tenantA.namespace, name, 'app');
     assert.match(log, new RegExp(`sha256 ${sha256(JSON.stringify({ username: 'shop_rw', password: 'pw-A-node-5c1e9a' }))}`));
     assert.match(log, new RegExp(`^tmpfs ${MOUNT} tmpfs ro,`, 'm'));
-    // The kernel's view of the agent: uid/gid 65532, seccomp filter, no_new_privs, 128Mi memory limit.
+    // The kernel's view of the agent: uid/gid 65532, seccomp filter, no_new_privs, 96Mi memory limit.
     const pids = hostPids('/app/dist/cli.mjs', 'agent');
     assert.equal(pids.length, 1, `one agent process on the node, found ${pids.length}`);
     const facts = processFacts(pids[0] as number);
     assert.deepEqual({ uid: facts.uid, gid: facts.gid, seccomp: facts.seccomp, noNewPrivs: facts.noNewPrivs }, { uid: '65532', gid: '65532', seccomp: '2', noNewPrivs: '1' });
-    assert.equal(facts.memoryLimit, 128 * 1024 * 1024);
+    assert.equal(facts.memoryLimit, 96 * 1024 * 1024);
     const logs = [await podLog(ns, tenantA.namespace, name, INIT), await podLog(ns, tenantA.namespace, name, AGENT), log].join('\n');
     assert.match(logs, /init complete/);
     for (const s of ns.stack.secrets) assert.ok(!logs.includes(s), `a container log holds a seeded secret value (${s.length} chars)`);
@@ -337,7 +337,7 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     assert.equal(containerStatus(refused, 'app')?.state?.running, undefined, 'the app never started');
   });
 
-  test('the agent\'s memory as the kubelet reports it (Summary API) stays well under its 128Mi limit', async () => {
+  test('the agent\'s memory as the kubelet reports it (Summary API) stays well under its 96Mi limit', async () => {
     const name = await create(tenantA, 'rss', 'api', {}, {});
     await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
     interface Summary { pods?: Array<{ podRef: { name: string }; containers?: Array<{ name: string; memory?: { rssBytes?: number; workingSetBytes?: number } }> }> }
@@ -352,9 +352,9 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     const pid = hostPids('/app/dist/cli.mjs', 'agent').find((p) => readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(uid));
     const status = pid === undefined ? '' : readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (field: string): number => Number((status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm')) ?? [])[1] ?? 0) * 1024;
-    process.stdout.write(`node e2e: agent memory per the kubelet: rss ${mib(memory.rssBytes)} MiB, working set ${mib(memory.workingSetBytes)} MiB; per /proc: VmRSS ${mib(kib('VmRSS'))} MiB, RssAnon ${mib(kib('RssAnon'))} MiB (limit 128 MiB)\n`);
+    process.stdout.write(`node e2e: agent memory per the kubelet: rss ${mib(memory.rssBytes)} MiB, working set ${mib(memory.workingSetBytes)} MiB; per /proc: VmRSS ${mib(kib('VmRSS'))} MiB, RssAnon ${mib(kib('RssAnon'))} MiB (limit 96 MiB)\n`);
     assert.ok(kib('RssAnon') > 0 && kib('RssAnon') <= kib('VmRSS'), 'the agent process was found on the node');
-    assert.ok((memory.rssBytes ?? 0) > 0 && (memory.rssBytes ?? 0) < 96 * 1048576, `agent RSS ${memory.rssBytes} bytes`);
+    assert.ok((memory.rssBytes ?? 0) > 0 && (memory.rssBytes ?? 0) < 80 * 1048576, `agent RSS ${memory.rssBytes} bytes`);
   });
 
   test('a memory limit too small for the injector fails visibly: the kernel OOM-kills the init container and the kubelet says so', async () => {

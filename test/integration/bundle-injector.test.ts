@@ -15,6 +15,8 @@ import type { InjectorConfig } from '../../contract/injector-config-schema.ts';
 import { bundle } from '../../scripts/bundle.mjs';
 import { accountTrustPolicy, allowPolicy, rrsaTrustPolicy } from '../emulator/index.ts';
 import { InjectorWorld, waitFor, type InjectorProcess } from './injector-harness.ts';
+import { injectorNodeOptions } from '../../webhook/pod/container-base.ts';
+import { SETTING_DEFAULTS } from '../../webhook/settings.ts';
 
 const OTHER_ACCOUNT = '2222333344445555';
 
@@ -26,9 +28,12 @@ describe('the bundled injector against the emulator', () => {
   let remote = '';
   const bin = Buffer.from([0, 1, 2, 254, 255, 10, 13]);
 
-  /** `node <bundle>/cli.mjs <command>` from outside the source tree, as the image runs it. */
+  /**
+   * `node <bundle>/cli.mjs <command>` from outside the source tree, as the image runs it, with the
+   * NODE_OPTIONS the webhook injects for the default limit (the heap caps; --jitless for the agent).
+   */
   function spawnBundled(command: 'init' | 'agent', config: InjectorConfig, args: string[] = []): InjectorProcess {
-    return w.spawn(command, config, args, { cli, cwd: work });
+    return w.spawn(command, config, args, { cli, cwd: work, nodeOptions: injectorNodeOptions(command, SETTING_DEFAULTS.resources.limits.memory) });
   }
 
   async function prepared(name: string, config: InjectorConfig): Promise<InjectorConfig> {

@@ -126,9 +126,10 @@ export class InjectorWorld {
 
   /**
    * Starts `ack-secret-injector <command>` with the config in its environment, as the webhook
-   * starts it. `entry` runs another build of the CLI (the bundle) from another folder.
+   * starts it. `entry` runs another build of the CLI (the bundle) from another folder, optionally
+   * with the `NODE_OPTIONS` the webhook injects (webhook/pod/container-base.ts).
    */
-  spawn(command: 'init' | 'agent', config: InjectorConfig, args: string[] = [], entry: { cli: string; cwd: string } = { cli: BIN, cwd: ROOT }, extraEnv: Record<string, string> = {}): InjectorProcess {
+  spawn(command: 'init' | 'agent', config: InjectorConfig, args: string[] = [], entry: { cli: string; cwd: string; nodeOptions?: string } = { cli: BIN, cwd: ROOT }, extraEnv: Record<string, string> = {}): InjectorProcess {
     const chunks: Buffer[] = [];
     const child = spawn(process.execPath, [entry.cli, command, ...args], {
       cwd: entry.cwd,
@@ -142,6 +143,7 @@ export class InjectorWorld {
         // Keep @alicloud/credentials' default chain off the network (alibaba-cloud-apis.md §3.3).
         ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
         ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+        ...(entry.nodeOptions === undefined ? {} : { NODE_OPTIONS: entry.nodeOptions }),
         ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -113,3 +113,34 @@ describe('the XML error reader', () => {
     });
   }
 });
+
+describe("the injector's prom-client stand-in (injector/prom-client-core.mjs)", () => {
+  // A plain-JavaScript module without types (it only exists for the bundle): imported by a
+  // specifier held in a variable, so the type checker does not look for declarations.
+  const CORE = '../../injector/prom-client-core.mjs';
+  it('exports prom-client\'s own classes, the same objects its index exports', async () => {
+    const real = require('prom-client') as Record<string, unknown>;
+    const core = (await import(CORE)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(core).sort(), ['Counter', 'Gauge', 'Histogram', 'Registry']);
+    for (const [name, value] of Object.entries(core)) assert.equal(value, real[name], `${name} is not prom-client's own ${name}`);
+  });
+
+  it('every value the injector imports from prom-client is provided', async () => {
+    const core = (await import(CORE)) as Record<string, unknown>;
+    const used = new Set<string>();
+    for (const e of await readdir(join(ROOT, 'injector'), { withFileTypes: true, recursive: true })) {
+      if (!e.isFile() || !e.name.endsWith('.ts')) continue;
+      const source = await readFile(join(e.parentPath, e.name), 'utf8');
+      for (const m of source.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+'prom-client'/g)) {
+        if (m[1] !== undefined) continue;
+        for (const part of m[2]!.split(',')) {
+          const name = part.trim();
+          if (name !== '' && !name.startsWith('type ')) used.add(name.split(/\s+as\s+/)[0]!);
+        }
+      }
+      assert.doesNotMatch(source, /import\s+\w+\s*(,|from\s+'prom-client')|import\s+\*\s+as\s+\w+\s+from\s+'prom-client'/, `${e.name}: a default or namespace import of prom-client cannot be checked name by name`);
+    }
+    assert.ok(used.size > 0, 'no injector file imports prom-client: the stand-in and its plugin entry can go');
+    for (const name of used) assert.ok(name in core, `the injector imports ${name} from prom-client, which injector/prom-client-core.mjs does not export`);
+  });
+});

@@ -142,7 +142,7 @@ describe('chart render: default values (self-managed certificates)', () => {
     assert.equal(s.nativeSidecar, 'auto');
     assert.equal(s.fileMode, 0o444);
     assert.equal(s.agentNamedMetrics, false, 'the agent names no cloud secret on the pod IP unless asked');
-    assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+    assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '96Mi' } });
     assert.deepEqual([s.enableWorkerRole, s.cleanupAfterFailures, s.jmesPathRawFallback, s.kmsInstanceCAs], [false, 0, false, {}], 'issue 17 opt-ins off by default');
   });
 

@@ -196,7 +196,7 @@ test('injected containers, volumes and mounts have the promised shape', async (t
     assert.equal(agent?.env?.[0]?.value, env);
   });
   await t.test('default requests and limits are set', () => {
-    assert.deepEqual(agent?.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } });
+    assert.deepEqual(agent?.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '96Mi' } });
   });
 });
 

@@ -64,7 +64,7 @@ test('bad annotation values are problems naming the annotation, the value and wh
     { name: 'cpu-request not a quantity', annotations: { [`${P}cpu-request`]: 'lots' }, problem: /cpu-request: invalid value "lots"; expected a non-negative Kubernetes quantity/ },
     { name: 'cpu-limit negative', annotations: { [`${P}cpu-limit`]: '-1' }, problem: /cpu-limit: invalid value "-1"/ },
     { name: 'memory-request with a bad suffix', annotations: { [`${P}memory-request`]: '64MB' }, problem: /memory-request: invalid value "64MB"/ },
-    { name: 'memory-limit below the request', annotations: { [`${P}memory-limit`]: '16Mi' }, problem: /memory-request\/secret-injector.alibabacloud.com\/memory-limit: the memory request 48Mi exceeds the memory limit 16Mi/ },
+    { name: 'memory-limit below the request', annotations: { [`${P}memory-limit`]: '16Mi' }, problem: /memory-request\/secret-injector.alibabacloud.com\/memory-limit: the memory request 32Mi exceeds the memory limit 16Mi/ },
     { name: 'file-mode decimal', annotations: { [`${P}file-mode`]: '288' }, problem: /file-mode: invalid value "288"; expected an octal file mode/ },
     { name: 'file-mode unreadable', annotations: { [`${P}file-mode`]: '0200' }, problem: /file-mode: invalid value "0200"/ },
     { name: 'file-group zero', annotations: { [`${P}file-group`]: '0' }, problem: /file-group: invalid value "0"; expected a numeric group id/ },

@@ -20,7 +20,7 @@ test('minimal settings get the documented defaults and are frozen', () => {
     tokenAudience: 'sts.aliyuncs.com',
     tokenExpirationSeconds: 3600,
     nativeSidecar: 'auto',
-    resources: { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '96Mi' } },
     fileMode: 0o444,
     healthPort: 9488,
     agentNamedMetrics: false,
@@ -42,7 +42,7 @@ test('good settings are accepted', async (t) => {
     { name: 'agentNamedMetrics opted in', doc: { ...MIN, agentNamedMetrics: true }, check: (s) => assert.equal(s.agentNamedMetrics, true) },
     { name: 'issue 17 opt-ins', doc: { ...MIN, enableWorkerRole: true, cleanupAfterFailures: 3, jmesPathRawFallback: true, kmsInstanceCAs: { 'kst-hzz1.cryptoservice.kms.aliyuncs.com': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', 'cn-shanghai': '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n' } }, check: (s) => assert.deepEqual([s.enableWorkerRole, s.cleanupAfterFailures, s.jmesPathRawFallback, Object.keys(s.kmsInstanceCAs)], [true, 3, true, ['kst-hzz1.cryptoservice.kms.aliyuncs.com', 'cn-shanghai']]) },
     { name: 'fileMode as a number', doc: { ...MIN, fileMode: 288 }, check: (s) => assert.equal(s.fileMode, 0o440) },
-    { name: 'partial resources merge over the defaults', doc: { ...MIN, resources: { limits: { memory: '256Mi' } } }, check: (s) => assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '200m', memory: '256Mi' } }) },
+    { name: 'partial resources merge over the defaults', doc: { ...MIN, resources: { limits: { memory: '256Mi' } } }, check: (s) => assert.deepEqual(s.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '256Mi' } }) },
     { name: 'extraCaPem kept verbatim', doc: { ...MIN, extraCaPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }, check: (s) => assert.match(s.extraCaPem ?? '', /^-----BEGIN CERTIFICATE-----\nMIIB/) },
     { name: 'endpoints and a custom command', doc: { ...MIN, stsEndpoint: 'sts-vpc.cn-hangzhou.aliyuncs.com', kmsEndpoint: 'kms-vpc.cn-hangzhou.aliyuncs.com', oosEndpoint: 'oos-vpc.cn-hangzhou.aliyuncs.com', injectorCommand: ['ack-secret-injector'] }, check: (s) => assert.deepEqual([s.stsEndpoint, s.kmsEndpoint, s.oosEndpoint, s.injectorCommand], ['sts-vpc.cn-hangzhou.aliyuncs.com', 'kms-vpc.cn-hangzhou.aliyuncs.com', 'oos-vpc.cn-hangzhou.aliyuncs.com', ['ack-secret-injector']]) },
   ];
