@@ -16,6 +16,12 @@ export const EXCERPT_CHARS = 253;
 /** How many items a list in a message names before "… and N more". */
 export const LIST_ITEMS = 10;
 
+/**
+ * Longest excerpt of one value inside a list of values: ten of them stay under 2 KB together
+ * (LIST_ITEMS of EXCERPT_CHARS would not), so a list of forged values keeps its message small.
+ */
+export const LIST_ITEM_CHARS = 100;
+
 /** `value` cut to `max` characters, never splitting a surrogate pair. */
 export function clip(value: string, max = EXCERPT_CHARS): string {
   if (value.length <= max) return value;
@@ -33,6 +39,25 @@ export function quote(value: string, max = EXCERPT_CHARS): string {
 }
 
 /**
+ * A name shown bare in a message (`SecretStore shop/db`): as it is when it has at most `max`
+ * characters, else its quoted excerpt with its length. Every valid Kubernetes name (at most 253
+ * characters) reads as it always did; a forged longer one cannot make the message grow. A value
+ * that is not a string is described (describeValue).
+ */
+export function nameExcerpt(value: unknown, max = EXCERPT_CHARS): string {
+  if (typeof value !== 'string') return describeValue(value);
+  return value.length <= max ? value : quote(value, max);
+}
+
+/**
+ * Someone else's message (an error text that may repeat its whole input, as V8's and the Go
+ * regexp translator's do) cut to `max` characters, with `…` when cut.
+ */
+export function clipMessage(text: string, max = EXCERPT_CHARS): string {
+  return text.length <= max ? text : `${clip(text, max)}…`;
+}
+
+/**
  * The first `max` items joined with `separator`, then `… and N more` when there were more: a
  * message names a bounded number of items whatever the input holds. Only the items shown are
  * rendered, so the cost is bounded too.
@@ -40,6 +65,11 @@ export function quote(value: string, max = EXCERPT_CHARS): string {
 export function boundedList<T>(items: readonly T[], render: (item: T) => string, max = LIST_ITEMS, separator = ', '): string {
   const shown = items.slice(0, max).map(render).join(separator);
   return items.length > max ? `${shown}${separator}… and ${items.length - max} more` : shown;
+}
+
+/** describeValue for an item of a list: a string is cut to LIST_ITEM_CHARS. */
+export function describeItem(v: unknown): string {
+  return typeof v === 'string' ? quote(v, LIST_ITEM_CHARS) : describeValue(v);
 }
 
 /**

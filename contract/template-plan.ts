@@ -7,10 +7,11 @@
  * only referenced (the webhook never reads them); the injector parses them when it renders.
  */
 import { TemplateParseError, parseTemplate } from '../common/templates/index.ts';
+import { clipMessage } from '../common/excerpt.ts';
 import { excerpt } from './crd-shape.ts';
+import { MAX_SECRET_KEY_LENGTH, isValidSecretKey, secretKeyProblem } from './secret-key.ts';
 import type { PlannedTemplate, PlannedTemplateFrom, PlannedTemplateItem } from './injector-config-schema.ts';
 
-const KEY_RE = /^[-._a-zA-Z0-9]+$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -28,7 +29,7 @@ function checkSyntax(plan: TemplatePlan, name: string, text: string, where: stri
     parseTemplate(name, text);
   } catch (e) {
     if (!(e instanceof TemplateParseError)) throw e;
-    plan.problems.push(`${where}: template syntax error at line ${e.line}, column ${e.column}: ${e.detail}`);
+    plan.problems.push(`${where}: template syntax error at line ${e.line}, column ${e.column}: ${clipMessage(e.detail)}`);
   }
 }
 
@@ -37,8 +38,9 @@ function planInline(plan: TemplatePlan, data: unknown, where: string): Record<st
   if (data === undefined || data === null) return out;
   if (!isObject(data)) { plan.problems.push(`${where}: expected a map of file name → template, got ${excerpt(data)}`); return out; }
   for (const [key, text] of Object.entries(data)) {
-    const at = `${where}[${JSON.stringify(key)}]`;
-    if (!KEY_RE.test(key) || key.startsWith('..')) { plan.problems.push(`${at}: ${excerpt(key)} is not a valid file name; expected [-._a-zA-Z0-9]+ not starting with ".."`); continue; }
+    const at = `${where}[${excerpt(key)}]`;
+    const keyProblem = secretKeyProblem(key);
+    if (keyProblem !== undefined) { plan.problems.push(`${at}: ${excerpt(key)} is not a valid file name: ${keyProblem}`); continue; }
     if (typeof text !== 'string') { plan.problems.push(`${at}: expected a template string, got ${excerpt(text)}`); continue; }
     checkSyntax(plan, key, text, at);
     out[key] = text;
@@ -54,7 +56,7 @@ function planItems(plan: TemplatePlan, ref: unknown, where: string): { name: str
   const items: PlannedTemplateItem[] = [];
   ref.items.forEach((it, i) => {
     const at = `${where}.items[${i}]`;
-    if (!isObject(it) || typeof it.key !== 'string' || !KEY_RE.test(it.key) || it.key === '.' || it.key.startsWith('..')) { plan.problems.push(`${at}.key: expected a key matching [-._a-zA-Z0-9]+, got ${excerpt(isObject(it) ? it.key : it)}`); return; }
+    if (!isObject(it) || typeof it.key !== 'string' || !isValidSecretKey(it.key)) { plan.problems.push(`${at}.key: expected a key matching [-._a-zA-Z0-9]+ of at most ${MAX_SECRET_KEY_LENGTH} characters, not starting with "..", got ${excerpt(isObject(it) ? it.key : it)}`); return; }
     const as = it.templateAs === undefined || it.templateAs === '' ? 'Values' : it.templateAs;
     if (as !== 'Values' && as !== 'KeysAndValues') { plan.problems.push(`${at}.templateAs: invalid value ${excerpt(it.templateAs)}; expected "Values" (default) or "KeysAndValues"`); return; }
     items.push({ key: it.key, templateAs: as });

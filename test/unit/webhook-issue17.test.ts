@@ -91,7 +91,7 @@ describe('ExternalSecret fields at admission', () => {
     const r = await run(db({ rotationInterval: '5m', data: [{ key: 'k' }] }), { annotations: { 'secret-injector.alibabacloud.com/refresh-interval': '60s' } });
     assert.equal(r.config?.externalSecrets[0]?.refreshIntervalSeconds, undefined);
     assert.equal(r.config?.refreshIntervalSeconds, 60);
-    assert.ok(r.warnings.some((w) => /spec\.rotationInterval 5m is overridden by the pod's annotation/.test(w)));
+    assert.ok(r.warnings.some((w) => /spec\.rotationInterval "5m" is overridden by the pod's annotation/.test(w)));
   });
   it('a rotationInterval below settings.minRefreshInterval is denied with what is accepted', async () => {
     assert.match((await run(db({ rotationInterval: '5s', data: [{ key: 'k' }] }))).denial ?? '', /spec\.rotationInterval: invalid value "5s"; expected a Go duration in whole seconds from 30s \(settings\.minRefreshInterval\) to 168h/);

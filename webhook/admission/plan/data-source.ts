@@ -3,7 +3,7 @@
  * CRD fields checked and copied, the store reference replaced by a credential profile id, and a
  * per-entry `kmsEndpoint` checked against the SSRF rule (kms-endpoint.ts).
  */
-import { describeValue } from '../../../common/excerpt.ts';
+import { describeValue, quote } from '../../../common/excerpt.ts';
 import type { PlannedDataSource } from '../../../contract/injector-config-schema.ts';
 import type { DataSource } from '../../../contract/crd-types.ts';
 import { oosVersionProblem } from '../../../contract/oos-version.ts';
@@ -58,7 +58,7 @@ function checkSourceFields(state: PlanState, source: DataSource, provider: Provi
   if (!where.endsWith('.extract') && typeof source.key === 'string' && source.key !== '') {
     for (const [file, field] of fileNames(state, source)) {
       const problem = secretKeyProblem(file);
-      if (problem !== undefined) bad(`${where}.${field}: the file name would be ${JSON.stringify(file.slice(0, 80))}, but ${problem}; ${field === 'key' ? 'set name: to the file name (a secret or parameter name with "/" always needs one)' : 'choose another name'}`);
+      if (problem !== undefined) bad(`${where}.${field}: the file name would be ${quote(file)}, but ${problem}; ${field === 'key' ? 'set name: to the file name (a secret or parameter name with "/" always needs one)' : 'choose another name'}`);
     }
   }
   return ok;
@@ -89,7 +89,7 @@ function checkDedicatedCa(state: PlanState, source: DataSource, where: string, b
   const cas = state.settings.kmsInstanceCAs;
   const pem = cas[host] ?? cas[state.settings.region] ?? state.settings.kmsCaPem;
   if (pem === undefined) {
-    bad(`${entry === undefined ? `${where} (settings.kmsEndpoint)` : `${where}.kmsEndpoint`}: ${JSON.stringify(host)} is a dedicated KMS instance gateway, but the webhook settings hold no CA for it; add its CA to settings.kmsInstanceCAs under "${host}" (or under the region "${state.settings.region}", or settings.kmsCaPem)`, DenialReason.INVALID_KMS_ENDPOINT);
+    bad(`${entry === undefined ? `${where} (settings.kmsEndpoint)` : `${where}.kmsEndpoint`}: ${quote(host)} is a dedicated KMS instance gateway, but the webhook settings hold no CA for it; add its CA to settings.kmsInstanceCAs under ${quote(host)} (or under the region "${state.settings.region}", or settings.kmsCaPem)`, DenialReason.INVALID_KMS_ENDPOINT);
     return;
   }
   if (cas[host] !== undefined || cas[state.settings.region] !== undefined) state.kmsInstanceCas.set(host, pem);

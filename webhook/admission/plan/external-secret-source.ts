@@ -8,11 +8,15 @@
  * denial naming both. Every object is shape-checked (contract/crd-shape.ts) first: its problems
  * deny, its warnings are the plan's.
  */
+import { boundedList, nameExcerpt, quote } from '../../../common/excerpt.ts';
 import type { ClusterExternalSecret, ExternalSecret, ExternalSecretSpec } from '../../../contract/crd-types.ts';
 import { validateCrdObject } from '../../../contract/crd-shape.ts';
 import { clusterExternalSecretSelects } from '../isolation.ts';
 import { DenialReason } from '../response.ts';
 import { deny, type PlanState } from './plan-state.ts';
+
+/** How many ClusterExternalSecrets one message names (each name may have 253 characters). */
+const MAX_CLAIMANTS = 3;
 
 /** The spec to plan and the label its messages use. */
 export interface ExternalSecretSource {
@@ -40,10 +44,10 @@ export async function resolveExternalSecretSource(state: PlanState, name: string
   const selecting: { label: string; ces: ClusterExternalSecret }[] = [];
   const notSelecting: string[] = [];
   for (const raw of claiming) {
-    const label = `ClusterExternalSecret ${raw.metadata?.name ?? ''}`;
+    const label = `ClusterExternalSecret ${nameExcerpt(raw.metadata?.name ?? '')}`;
     const shape = validateCrdObject('ClusterExternalSecret', raw, label);
     if (shape.problems.length > 0) {
-      for (const p of shape.problems) deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${p} (it claims ExternalSecret name ${JSON.stringify(name)})`);
+      for (const p of shape.problems) deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${p} (it claims ExternalSecret name ${quote(name)})`);
       return undefined;
     }
     const ces = shape.object as unknown as ClusterExternalSecret;
@@ -52,7 +56,8 @@ export async function resolveExternalSecretSource(state: PlanState, name: string
   }
   // 2.
   if (selecting.length > 1) {
-    deny(state, DenialReason.AMBIGUOUS_EXTERNAL_SECRET, `${nsLabel}: ${selecting.map((s) => s.label).join(' and ')} both claim this name for namespace ${JSON.stringify(state.namespace)}; give one of them another externalSecretName or narrow its conditions`);
+    const claimants = selecting.length === 2 ? selecting.map((s) => s.label).join(' and ') : boundedList(selecting, (s) => s.label, MAX_CLAIMANTS);
+    deny(state, DenialReason.AMBIGUOUS_EXTERNAL_SECRET, `${nsLabel}: ${claimants} ${selecting.length === 2 ? 'both' : 'all'} claim this name for namespace ${quote(state.namespace)}; give all but one of them another externalSecretName or narrow their conditions`);
     return undefined;
   }
   const chosen = selecting[0];
@@ -65,7 +70,7 @@ export async function resolveExternalSecretSource(state: PlanState, name: string
   // 3.
   const es = await state.resolver.externalSecret(state.namespace, name);
   if (es === undefined) {
-    const why = notSelecting.length > 0 ? `; ${notSelecting.join('; ')}` : '';
+    const why = notSelecting.length > 0 ? `; ${boundedList(notSelecting, (r) => r, MAX_CLAIMANTS, '; ')}` : '';
     deny(state, DenialReason.EXTERNAL_SECRET_NOT_FOUND, `${nsLabel} not found (named in annotation secret-injector.alibabacloud.com/external-secrets), and no ClusterExternalSecret provides it for this namespace${why}`);
     return undefined;
   }

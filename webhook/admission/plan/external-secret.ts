@@ -3,7 +3,7 @@
  * every `dataProcess[]` step (extract source, replaceRule list), or the denials that explain why
  * it cannot be planned.
  */
-import { describeValue } from '../../../common/excerpt.ts';
+import { describeValue, quote } from '../../../common/excerpt.ts';
 import type { PlannedDataProcess, PlannedDataSource, PlannedExternalSecret } from '../../../contract/injector-config-schema.ts';
 import type { DataProcess, ExternalSecretSpec } from '../../../contract/crd-types.ts';
 import { formatSeconds, parseDurationSeconds } from '../../../common/go-duration.ts';
@@ -53,11 +53,11 @@ function rotationInterval(state: PlanState, spec: ExternalSecretSpec, label: str
   const min = state.settings.minRefreshIntervalSeconds;
   const s = parseDurationSeconds(raw);
   if (s === undefined || s < min || s > 7 * 86400) {
-    deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label} spec.rotationInterval: invalid value ${JSON.stringify(raw.slice(0, 60))}; expected a Go duration in whole seconds from ${formatSeconds(min)} (settings.minRefreshInterval) to 168h`);
+    deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${label} spec.rotationInterval: invalid value ${describeValue(raw)}; expected a Go duration in whole seconds from ${formatSeconds(min)} (settings.minRefreshInterval) to 168h`);
     return null;
   }
   if (state.initOnly) { state.warnings.push(`${label} spec.rotationInterval has no effect: the pod is init-only (annotation secret-injector.alibabacloud.com/mode), so nothing refreshes`); return undefined; }
-  if (state.refreshIntervalFromAnnotation) { state.warnings.push(`${label} spec.rotationInterval ${raw} is overridden by the pod's annotation secret-injector.alibabacloud.com/refresh-interval`); return undefined; }
+  if (state.refreshIntervalFromAnnotation) { state.warnings.push(`${label} spec.rotationInterval ${quote(raw)} is overridden by the pod's annotation secret-injector.alibabacloud.com/refresh-interval`); return undefined; }
   return s;
 }
 

@@ -6,7 +6,7 @@
  * AccessKey pair is complete; else the AccessKey pair, whose Secrets must be in the pod's
  * namespace. The result is a profile id in the plan state, or undefined after a denial.
  */
-import { boundedList, describeValue } from '../../../common/excerpt.ts';
+import { LIST_ITEMS, boundedList, describeItem, describeValue } from '../../../common/excerpt.ts';
 import type { AccessKeyProfile } from '../../../contract/injector-config-schema.ts';
 import type { ProviderAuth } from '../../../contract/crd-types.ts';
 import { checkSecretKeyRef, checkServiceAccountRef } from '../isolation.ts';
@@ -60,7 +60,7 @@ async function serviceAccountRefProfile(state: PlanState, id: string, auth: Prov
   if (p !== undefined) { state.problems.push(p); return undefined; }
   const audiences = ref.audiences ?? [];
   if (audiences.length > 0 && !audiences.includes(state.settings.tokenAudience)) {
-    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.serviceAccountRef.audiences: [${boundedList(audiences, (a) => describeValue(a), 10, ",")}] does not include the webhook's token audience ${describeValue(state.settings.tokenAudience)}`);
+    deny(state, DenialReason.INVALID_SECRET_STORE, `${where}.serviceAccountRef.audiences: [${boundedList(audiences, describeItem, LIST_ITEMS, ",")}] does not include the webhook's token audience ${describeValue(state.settings.tokenAudience)}`);
     return undefined;
   }
   return podRoleForStore(state, id, (roleArn) => rrsaProfile(state, id, roleArn, oidcProviderArn(state, auth, where), auth, where), neededBy);

@@ -2,12 +2,13 @@
  * A data source's `secretStoreRef` → a credential profile id. Checks the reference (kind, name,
  * namespace), resolves the store once per pod, applies a ClusterSecretStore's namespace
  * conditions, and hands the provider's auth section to store-identity.ts. No reference means the
- * pod's own ServiceAccount role.
+ * pod's own ServiceAccount role. A name no Kubernetes object can have (over 253 characters, or
+ * not a DNS-1123 subdomain) is denied first, so every later message quotes a bounded name.
  */
 import { describeValue } from '../../../common/excerpt.ts';
 import type { ClusterSecretStore, DataSource, ProviderAuth, SecretStore } from '../../../contract/crd-types.ts';
 import { validateCrdObject } from '../../../contract/crd-shape.ts';
-import { checkStoreRefNamespace, clusterStoreAdmits } from '../isolation.ts';
+import { checkStoreRefNamespace, clusterStoreAdmits, objectNameProblem } from '../isolation.ts';
 import { DenialReason } from '../response.ts';
 import { deny, type PlanState } from './plan-state.ts';
 import { usePodOrWorkerProfile } from './pod-role.ts';
@@ -22,6 +23,9 @@ export async function planStoreRef(state: PlanState, source: DataSource, provide
   const ref = source.secretStoreRef;
   if (ref === undefined || ref === null) return usePodOrWorkerProfile(state, where);
   if (typeof ref.name !== 'string' || ref.name === '') { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.name: expected a store name, got ${describeValue(ref.name)}`); return undefined; }
+  // Before the name is looked up, put in a profile id or in any message: no store can have it.
+  const nameProblem = objectNameProblem(ref.name);
+  if (nameProblem !== undefined) { deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.name: ${nameProblem}`); return undefined; }
   const kind = ref.kind ?? 'SecretStore';
   if (kind !== 'SecretStore' && kind !== 'ClusterSecretStore') {
     deny(state, DenialReason.INVALID_EXTERNAL_SECRET, `${where}.secretStoreRef.kind: invalid value ${describeValue(kind)}; expected "SecretStore" or "ClusterSecretStore"`);
