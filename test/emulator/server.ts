@@ -63,120 +63,169 @@ function parseRequest(req: IncomingMessage, url: URL, body: Buffer): SignedReque
   return { method: req.method ?? 'GET', pathname: url.pathname, query, headers: req.headers, body, params };
 }
 
+/** What every request handler needs. */
+interface Emulator {
+  readonly state: CloudState;
+  readonly log: Logger;
+  readonly admin: AdminService;
+  /** `METHOD path` → admin operation. */
+  readonly adminByRoute: ReadonlyMap<string, AdminOperation>;
+}
+
 /**
  * Builds the request listener over `state`. The caller owns the HTTPS server, because the issuer
- * URL (and so the state) is only known once the server listens on its random port.
+ * URL (and so the state) is only known once the server listens on its random port. Admin paths
+ * go to handleAdmin, everything else to handleApi; a handler that fails answers 500.
  */
 export function createEmulatorHandler(state: CloudState, log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
-  const admin = new AdminService(state);
-  const adminByRoute = new Map<string, AdminOperation>(Object.entries(ADMIN_ROUTES).map(([op, [m, p]]) => [`${m} ${p}`, op as AdminOperation]));
-
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
-    // 1. OIDC discovery for the emulator's own issuer (informational; STS uses the registry).
-    if (req.method === 'GET' && url.pathname === `${ADMIN_PREFIX}/oidc/.well-known/openid-configuration`) {
-      sendJson(res, 200, { issuer: state.issuers.issuer, jwks_uri: `${state.issuers.issuer}/keys`, id_token_signing_alg_values_supported: ['RS256'], response_types_supported: ['id_token'], subject_types_supported: ['public'] }, requestId);
-      return;
-    }
-    if (req.method === 'GET' && url.pathname === `${ADMIN_PREFIX}/oidc/keys`) {
-      sendJson(res, 200, state.issuers.jwks(), requestId);
-      return;
-    }
-    if (req.method === 'GET' && url.pathname === `${ADMIN_PREFIX}/healthz`) {
-      sendJson(res, 200, { ok: true }, requestId);
-      return;
-    }
-    // 2. the operation table
-    const op = adminByRoute.get(`${req.method ?? ''} ${url.pathname}`);
-    if (op === undefined) {
-      sendJson(res, 404, { error: `no admin operation at ${req.method ?? ''} ${url.pathname}`, problems: [`accepted: ${Object.values(ADMIN_ROUTES).map(([m, p]) => `${m} ${p}`).join(', ')}`] }, requestId);
-      return;
-    }
-    const raw = await readBody(req);
-    let input: unknown = {};
-    if (raw.length > 0) {
-      try {
-        input = JSON.parse(raw.toString('utf8'));
-      } catch {
-        sendJson(res, 400, { error: `${op}: body is not JSON`, problems: ['body: must be a JSON object'] }, requestId);
-        return;
-      }
-    }
-    try {
-      const out = await (admin[op] as (i: unknown) => Promise<unknown>).call(admin, input);
-      sendJson(res, 200, out, requestId);
-    } catch (err) {
-      if (err instanceof AdminInputError) sendJson(res, 400, { error: err.message, problems: err.problems }, requestId);
-      else throw err;
-    }
-  }
-
-  /**
-   * Handles one cloud API request. Steps:
-   * 1. read and parse; find the action and version (header first, then parameter);
-   * 2. count the call and apply a pending fault (drop, latency, or an error response);
-   * 3. run the action (anonymous STS, or authenticated) and answer 200 JSON;
-   * 4. map AcsError to the service's error body; anything else is InternalError 500.
-   */
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
-    let product: Product | undefined;
-    let action = '';
-    try {
-      // 1.
-      const body = await readBody(req);
-      const sreq = parseRequest(req, url, body);
-      const h = (n: string): string | undefined => {
-        const v = req.headers[n];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      action = h('x-acs-action') ?? sreq.params['Action'] ?? '';
-      const version = h('x-acs-version') ?? sreq.params['Version'] ?? '';
-      const route = ACTION_ROUTES[action];
-      product = route?.product;
-      state.counts.action(action === '' ? '(none)' : action);
-      if (route === undefined || route.version !== version) {
-        throw new AcsError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method: Action="${action}", Version="${version}" (served: ${Object.entries(ACTION_ROUTES).map(([a, r]) => `${a}@${r.version}`).join(', ')}).`);
-      }
-      if (route.product === 'sts' && sreq.params['RoleArn'] !== undefined) state.counts.role(sreq.params['RoleArn'], action);
-      // 2.
-      const fault = state.faults.take(action);
-      if (fault?.kind === 'drop') {
-        log.info({ requestId, action, fault: 'drop' }, 'emulator dropped the connection');
-        state.counts.error(action);
-        req.socket.destroy();
-        return;
-      }
-      if (fault?.kind === 'latency') await delay(fault.latencyMs);
-      if (fault?.kind === 'throttle' || fault?.kind === 'error') throw new AcsError(fault.status, fault.code, fault.message);
-      // 3.
-      let out: Record<string, unknown>;
-      if (action === 'AssumeRoleWithOIDC') out = assumeRoleWithOidc(sreq.params, state);
-      else if (action === 'AssumeRole') {
-        out = assumeRole(sreq, state, (c) => state.counts.accessKey(c.accessKeyId, action));
-      } else {
-        const caller = authenticate(sreq, state, route.product);
-        state.counts.accessKey(caller.accessKeyId, action);
-        if (caller.roleArn !== undefined) state.counts.role(caller.roleArn, action);
-        out = action === 'GetSecretValue' ? getSecretValue(sreq.params, caller, state) : getSecretParameter(sreq.params, caller, state);
-      }
-      sendJson(res, 200, { RequestId: requestId, ...out }, requestId);
-      log.info({ requestId, action, status: 200 }, 'emulator answered');
-    } catch (err) {
-      // 4.
-      if (action !== '') state.counts.error(action);
-      const e = err instanceof AcsError ? err : new AcsError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
-      if (!(err instanceof AcsError)) log.error({ requestId, action, err: { message: (err as Error).message } }, 'emulator internal error');
-      else log.info({ requestId, action, status: e.status, code: e.code }, 'emulator answered with an error');
-      if (!res.headersSent && !res.destroyed) sendJson(res, e.status, errorBody(e, requestId, hostIdOf(product, state.region), product), requestId);
-    }
-  }
-
+  const emu: Emulator = {
+    state,
+    log,
+    admin: new AdminService(state),
+    adminByRoute: new Map(Object.entries(ADMIN_ROUTES).map(([op, [m, p]]) => [`${m} ${p}`, op as AdminOperation])),
+  };
   return (req, res) => {
     const requestId = randomUUID().toUpperCase();
     const url = new URL(req.url ?? '/', 'https://emulator.invalid');
     const handler = url.pathname.startsWith(`${ADMIN_PREFIX}/`) ? handleAdmin : handleApi;
-    handler(req, res, url, requestId).catch((err: unknown) => {
+    handler(emu, req, res, url, requestId).catch((err: unknown) => {
       log.error({ requestId, err: { message: (err as Error).message } }, 'emulator handler failed');
       if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: 'internal error', problems: [] }, requestId);
     });
   };
+}
+
+/**
+ * The admin API's fixed documents, or undefined for any other request: OIDC discovery for the
+ * emulator's own issuer (informational; STS uses the issuer registry), its JWKS, and health.
+ */
+function adminDocument(state: CloudState, req: IncomingMessage, url: URL): unknown {
+  if (req.method !== 'GET') return undefined;
+  switch (url.pathname) {
+    case `${ADMIN_PREFIX}/oidc/.well-known/openid-configuration`:
+      return { issuer: state.issuers.issuer, jwks_uri: `${state.issuers.issuer}/keys`, id_token_signing_alg_values_supported: ['RS256'], response_types_supported: ['id_token'], subject_types_supported: ['public'] };
+    case `${ADMIN_PREFIX}/oidc/keys`:
+      return state.issuers.jwks();
+    case `${ADMIN_PREFIX}/healthz`:
+      return { ok: true };
+    default:
+      return undefined;
+  }
+}
+
+/** An admin request's JSON body (`{}` when empty), or `invalid` when it is not JSON. */
+async function readAdminInput(req: IncomingMessage): Promise<{ input: unknown } | 'invalid'> {
+  const raw = await readBody(req);
+  if (raw.length === 0) return { input: {} };
+  try {
+    return { input: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return 'invalid';
+  }
+}
+
+/**
+ * Handles one admin request. Steps:
+ * 1. the fixed documents (adminDocument);
+ * 2. the operation table: any other route is a 404 listing the accepted ones;
+ * 3. the JSON body, then the operation: 200 with its result, 400 with its problems.
+ */
+async function handleAdmin(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+  // 1.
+  const document = adminDocument(emu.state, req, url);
+  if (document !== undefined) { sendJson(res, 200, document, requestId); return; }
+  // 2.
+  const op = emu.adminByRoute.get(`${req.method ?? ''} ${url.pathname}`);
+  if (op === undefined) {
+    sendJson(res, 404, { error: `no admin operation at ${req.method ?? ''} ${url.pathname}`, problems: [`accepted: ${Object.values(ADMIN_ROUTES).map(([m, p]) => `${m} ${p}`).join(', ')}`] }, requestId);
+    return;
+  }
+  // 3.
+  const body = await readAdminInput(req);
+  if (body === 'invalid') { sendJson(res, 400, { error: `${op}: body is not JSON`, problems: ['body: must be a JSON object'] }, requestId); return; }
+  try {
+    sendJson(res, 200, await (emu.admin[op] as (i: unknown) => Promise<unknown>).call(emu.admin, body.input), requestId);
+  } catch (err) {
+    if (err instanceof AdminInputError) sendJson(res, 400, { error: err.message, problems: err.problems }, requestId);
+    else throw err;
+  }
+}
+
+/** The API action and version a request names: the `x-acs-*` header first, then the parameter. */
+function actionOf(req: IncomingMessage, sreq: SignedRequest): { action: string; version: string } {
+  const header = (n: string): string | undefined => {
+    const v = req.headers[n];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  return { action: header('x-acs-action') ?? sreq.params['Action'] ?? '', version: header('x-acs-version') ?? sreq.params['Version'] ?? '' };
+}
+
+/**
+ * Applies the fault pending for `action`, if any: a dropped connection (returns `dropped`), a
+ * delay, or an error response (thrown as AcsError).
+ */
+async function applyFault(emu: Emulator, req: IncomingMessage, action: string, requestId: string): Promise<'dropped' | undefined> {
+  const fault = emu.state.faults.take(action);
+  if (fault?.kind === 'drop') {
+    emu.log.info({ requestId, action, fault: 'drop' }, 'emulator dropped the connection');
+    emu.state.counts.error(action);
+    req.socket.destroy();
+    return 'dropped';
+  }
+  if (fault?.kind === 'latency') await delay(fault.latencyMs);
+  if (fault?.kind === 'throttle' || fault?.kind === 'error') throw new AcsError(fault.status, fault.code, fault.message);
+  return undefined;
+}
+
+/** Runs the action: STS's anonymous AssumeRoleWithOIDC, AssumeRole, or an authenticated KMS/OOS read; counts the caller. */
+function runAction(state: CloudState, action: string, product: Product, sreq: SignedRequest): Record<string, unknown> {
+  if (action === 'AssumeRoleWithOIDC') return assumeRoleWithOidc(sreq.params, state);
+  if (action === 'AssumeRole') return assumeRole(sreq, state, (c) => state.counts.accessKey(c.accessKeyId, action));
+  const caller = authenticate(sreq, state, product);
+  state.counts.accessKey(caller.accessKeyId, action);
+  if (caller.roleArn !== undefined) state.counts.role(caller.roleArn, action);
+  return action === 'GetSecretValue' ? getSecretValue(sreq.params, caller, state) : getSecretParameter(sreq.params, caller, state);
+}
+
+/** Answers a failed API call: an AcsError with the service's error body, anything else as InternalError 500. */
+function sendApiError(emu: Emulator, res: ServerResponse, err: unknown, action: string, product: Product | undefined, requestId: string): void {
+  if (action !== '') emu.state.counts.error(action);
+  const e = err instanceof AcsError ? err : new AcsError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+  if (!(err instanceof AcsError)) emu.log.error({ requestId, action, err: { message: (err as Error).message } }, 'emulator internal error');
+  else emu.log.info({ requestId, action, status: e.status, code: e.code }, 'emulator answered with an error');
+  if (!res.headersSent && !res.destroyed) sendJson(res, e.status, errorBody(e, requestId, hostIdOf(product, emu.state.region), product), requestId);
+}
+
+/**
+ * Handles one cloud API request. Steps:
+ * 1. read and parse; find the action and version (actionOf) and its route; count the call;
+ * 2. apply a pending fault (applyFault: drop, latency, or an error response);
+ * 3. run the action (runAction) and answer 200 JSON;
+ * 4. answer an error with the service's error body (sendApiError).
+ */
+async function handleApi(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+  let product: Product | undefined;
+  let action = '';
+  try {
+    // 1.
+    const sreq = parseRequest(req, url, await readBody(req));
+    const named = actionOf(req, sreq);
+    action = named.action;
+    const route = ACTION_ROUTES[action];
+    product = route?.product;
+    emu.state.counts.action(action === '' ? '(none)' : action);
+    if (route === undefined || route.version !== named.version) {
+      throw new AcsError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method: Action="${action}", Version="${named.version}" (served: ${Object.entries(ACTION_ROUTES).map(([a, r]) => `${a}@${r.version}`).join(', ')}).`);
+    }
+    if (route.product === 'sts' && sreq.params['RoleArn'] !== undefined) emu.state.counts.role(sreq.params['RoleArn'], action);
+    // 2.
+    if (await applyFault(emu, req, action, requestId) === 'dropped') return;
+    // 3.
+    const out = runAction(emu.state, action, route.product, sreq);
+    sendJson(res, 200, { RequestId: requestId, ...out }, requestId);
+    emu.log.info({ requestId, action, status: 200 }, 'emulator answered');
+  } catch (err) {
+    // 4.
+    sendApiError(emu, res, err, action, product, requestId);
+  }
 }
