@@ -19,6 +19,22 @@ import { getSecretParameter } from './oos-actions.ts';
 import { ACTION_ROUTES, hostIdOf } from './routes.ts';
 import type { SignedRequest } from './signature.ts';
 import { assumeRole, assumeRoleWithOidc } from './sts-actions.ts';
+import { faultDefaults } from './faults.ts';
+import { accountOfRoleArn } from './rate-limits.ts';
+
+/**
+ * An over-quota answer from the rate limits: the service's throttling error, plus the time until
+ * the bucket has a token again. That time is sent as `x-acs-retry-after` (milliseconds), the header
+ * `@alicloud/openapi-core` reads into `ThrottlingError.retryAfter` (reference §8).
+ */
+class RateLimited extends AcsError {
+  readonly retryAfterMs: number;
+  constructor(product: Product, retryAfterMs: number) {
+    const d = faultDefaults('throttle', product);
+    super(d.status, d.code, d.message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
 
 /**
  * Body limit: 1 MiB. The largest legitimate request is AssumeRoleWithOIDC with a ≤20000-character
@@ -45,9 +61,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'x-acs-request-id': requestId });
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'x-acs-request-id': requestId, ...headers });
   res.end(text);
 }
 
@@ -114,7 +130,9 @@ export function createEmulatorHandler(state: CloudState, log: Logger): (req: Inc
    * Handles one cloud API request. Steps:
    * 1. read and parse; find the action and version (header first, then parameter);
    * 2. count the call and apply a pending fault (drop, latency, or an error response);
-   * 3. run the action (anonymous STS, or authenticated) and answer 200 JSON;
+   * 3. run the action (anonymous STS, or authenticated) and answer 200 JSON; the rate limit of
+   *    the action's account is taken first (STS: the role's account; KMS/OOS: the authenticated
+   *    caller's), so an over-quota call is refused before any work, as a gateway does;
    * 4. map AcsError to the service's error body; anything else is InternalError 500.
    */
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
@@ -148,25 +166,35 @@ export function createEmulatorHandler(state: CloudState, log: Logger): (req: Inc
       if (fault?.kind === 'latency') await delay(fault.latencyMs);
       if (fault?.kind === 'throttle' || fault?.kind === 'error') throw new AcsError(fault.status, fault.code, fault.message);
       // 3.
+      const limit = (accountId: string | undefined): void => {
+        if (accountId === undefined) return;
+        const verdict = state.rateLimits.take(accountId, action, state.now());
+        if (!verdict.allowed) throw new RateLimited(route.product, verdict.retryAfterMs);
+      };
       let out: Record<string, unknown>;
+      if (action === 'AssumeRoleWithOIDC' || action === 'AssumeRole') limit(accountOfRoleArn(sreq.params['RoleArn']));
       if (action === 'AssumeRoleWithOIDC') out = assumeRoleWithOidc(sreq.params, state);
       else if (action === 'AssumeRole') {
         out = assumeRole(sreq, state, (c) => state.counts.accessKey(c.accessKeyId, action));
       } else {
         const caller = authenticate(sreq, state, route.product);
+        limit(caller.accountId);
         state.counts.accessKey(caller.accessKeyId, action);
         if (caller.roleArn !== undefined) state.counts.role(caller.roleArn, action);
         out = action === 'GetSecretValue' ? getSecretValue(sreq.params, caller, state) : getSecretParameter(sreq.params, caller, state);
       }
       sendJson(res, 200, { RequestId: requestId, ...out }, requestId);
+      state.counts.ok(action);
       log.info({ requestId, action, status: 200 }, 'emulator answered');
     } catch (err) {
       // 4.
-      if (action !== '') state.counts.error(action);
+      if (err instanceof RateLimited) state.counts.throttled(action);
+      else if (action !== '') state.counts.error(action);
       const e = err instanceof AcsError ? err : new AcsError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
       if (!(err instanceof AcsError)) log.error({ requestId, action, err: { message: (err as Error).message } }, 'emulator internal error');
       else log.info({ requestId, action, status: e.status, code: e.code }, 'emulator answered with an error');
-      if (!res.headersSent && !res.destroyed) sendJson(res, e.status, errorBody(e, requestId, hostIdOf(product, state.region), product), requestId);
+      const headers: Record<string, string> = err instanceof RateLimited ? { 'x-acs-retry-after': String(err.retryAfterMs) } : {};
+      if (!res.headersSent && !res.destroyed) sendJson(res, e.status, errorBody(e, requestId, hostIdOf(product, state.region), product), requestId, headers);
     }
   }
 
