@@ -139,6 +139,21 @@ export interface InjectorConfig {
   namedMetrics?: boolean;
   /** Agent-only: tell the application after a refresh that changed files (issue: notify on change). */
   notify?: NotifyConfig;
+  /**
+   * Init-only: how long `init` keeps retrying throttled and other transient failures before it
+   * gives up (seconds, 1-3600). Absent → 600 (injector/init-command.ts DEFAULT_BUDGET_SECONDS).
+   */
+  initBudgetSeconds?: number;
+  /**
+   * The init → agent handoff file (injector/handoff.ts), in a volume only the injector containers
+   * mount. Absent → no handoff: the agent exchanges the token itself and refreshes at start.
+   */
+  handoffPath?: string;
+  /**
+   * Spread this pod's refresh times and STS renewals over the interval by a random phase
+   * (injector/agent-loop.ts). Absent → true; false only reproduces the old schedule (benchmarks).
+   */
+  refreshPhaseSpread?: boolean;
 }
 
 /** How the agent tells the app that files changed: an HTTP call on localhost and/or a signal. */
@@ -240,6 +255,10 @@ export function validateInjectorConfig(doc: unknown): string[] {
   str(p, doc, 'templatesPath', 'config', false);
   if (typeof doc.templatesPath === 'string' && !doc.templatesPath.startsWith('/')) p.push(`config.templatesPath: expected an absolute path, got ${JSON.stringify(doc.templatesPath)}`);
   str(p, doc, 'extraCaPem', 'config', false);
+  int(p, doc, 'initBudgetSeconds', 'config', 1, 3600, false);
+  str(p, doc, 'handoffPath', 'config', false);
+  if (typeof doc.handoffPath === 'string' && !doc.handoffPath.startsWith('/')) p.push(`config.handoffPath: expected an absolute path, got ${JSON.stringify(doc.handoffPath)}`);
+  if (doc.refreshPhaseSpread !== undefined && typeof doc.refreshPhaseSpread !== 'boolean') p.push(`config.refreshPhaseSpread: expected a boolean, got ${JSON.stringify(doc.refreshPhaseSpread)}`);
   if (doc.notify !== undefined) {
     if (!isObject(doc.notify)) p.push('config.notify: expected an object');
     else {

@@ -7,7 +7,10 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
-import { runAgentLoop } from './agent-loop.ts';
+import { nextGridPoint, runAgentLoop } from './agent-loop.ts';
+import { CachedCredentialSource } from './cloud/credentials.ts';
+import { fingerprintFiles, takeHandoff } from './handoff.ts';
+import type { PlannedExternalSecret } from '../contract/injector-config-schema.ts';
 import { cleanLeftovers } from './files/atomic-writer.ts';
 import { findContainerMainPids } from './container-process.ts';
 import { readCurrentFiles } from './files/current-files.ts';
@@ -18,6 +21,7 @@ import { decideNotify, deliverNotify, NOTIFY_RETRY_POLICY } from './notify.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
 import { refreshOnce, type FileSet } from './refresh.ts';
 import { readTemplateSources } from './files/template-sources.ts';
+import { plainHttpRequest } from './plain-http.ts';
 
 /**
  * Upper bound of `--interval-ms`: one minute. The flag exists so `npm run bench` can run 1000+
@@ -97,17 +101,26 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
       if (current !== undefined) lastGood.set(es.name, current);
     }
     const write = folderWriter(config);
+    const anchor = Date.now();
+    const firstDue = await takeOver(rt, lastGood, anchor, intervalMs);
+    // Init's complete files, taken over without a refetch: ready now, not after the first grid point.
+    if (firstDue.size > 0 && config.externalSecrets.every((es) => lastGood.has(es.name))) health.setReady();
     const cleanup = config.cleanupAfterFailures === undefined ? undefined : { after: config.cleanupAfterFailures, counts: new Map<string, number>() };
     // Files already there were written by the init container; the app may be running on them (a
     // classic sidecar starts together with the app), so a change found by the agent's first
     // refresh must be notified. Only the agent's own first write (skip-init) is not.
     const initWroteFiles = lastGood.size > 0;
     // 3.
+    const perSecret = intervalMs === undefined && config.externalSecrets.some((es) => es.refreshIntervalSeconds !== undefined);
     const { refreshes } = await runAgentLoop({
       intervalMs: intervalMs ?? config.refreshIntervalSeconds * 1000,
-      ...(intervalMs === undefined && config.externalSecrets.some((es) => es.refreshIntervalSeconds !== undefined)
-        ? { schedule: config.externalSecrets.map((es) => ({ name: es.name, intervalMs: (es.refreshIntervalSeconds ?? config.refreshIntervalSeconds) * 1000 })) }
+      // Per ExternalSecret whenever intervals differ, the pod's refreshes are spread, or the
+      // handoff set first due times: each entry then keeps its own due time on the grid.
+      ...(perSecret || rt.phase !== undefined || firstDue.size > 0
+        ? { schedule: config.externalSecrets.map((es) => ({ name: es.name, intervalMs: intervalOf(config, es, intervalMs) })) }
         : {}),
+      ...(rt.phase === undefined ? {} : { phase: rt.phase, anchor }),
+      firstDue,
       signal,
       refresh: (due) => refreshOnce({ externalSecrets: due === undefined ? config.externalSecrets : config.externalSecrets.filter((es) => due.includes(es.name)), cleanup, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood),
       afterRefresh: async (outcome, first) => {
@@ -119,7 +132,7 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
         const decision = decideNotify(config.notify, outcome.changed, first && !initWroteFiles);
         if (decision.notify && config.notify !== undefined) {
           await deliverNotify(config.notify, decision.changed, {
-            logger, metrics, fetch: globalThis.fetch, kill: (pid, sig) => process.kill(pid, sig), findPids: (c) => findContainerMainPids(c), retryPolicy: NOTIFY_RETRY_POLICY, signal,
+            logger, metrics, request: plainHttpRequest, kill: (pid, sig) => process.kill(pid, sig), findPids: (c) => findContainerMainPids(c), retryPolicy: NOTIFY_RETRY_POLICY, signal,
           });
         }
       },
@@ -130,6 +143,49 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
     // 4.
     await health.close();
   }
+}
+
+/** An ExternalSecret's refresh interval in ms: the benchmark flag, its own, or the pod's. */
+function intervalOf(config: InjectorRuntime['config'], es: PlannedExternalSecret, intervalMs: number | undefined): number {
+  return intervalMs ?? (es.refreshIntervalSeconds ?? config.refreshIntervalSeconds) * 1000;
+}
+
+/**
+ * Takes over from `init` through the handoff (injector/handoff.ts), when configured:
+ * 1. read it (and delete it); absent, unreadable or unusable → log why and start normally;
+ * 2. seed each STS-backed profile with init's credentials, reused until their renewal point;
+ * 3. for each folder init wrote that still shows the same files (fingerprint) and is younger
+ *    than its interval, set its first refresh to its next grid point (or, unspread, one interval
+ *    after init fetched it) instead of now.
+ * Returns the first due times for the agent loop.
+ */
+async function takeOver(rt: InjectorRuntime, lastGood: ReadonlyMap<string, FileSet>, now: number, intervalMs: number | undefined): Promise<Map<string, number>> {
+  const firstDue = new Map<string, number>();
+  const { config, logger } = rt;
+  if (config.handoffPath === undefined) return firstDue;
+  // 1.
+  const read = await takeHandoff(config.handoffPath, now);
+  if (!('handoff' in read)) {
+    (read.reason === 'absent' ? logger.info.bind(logger) : logger.warn.bind(logger))({ reason: read.reason, detail: read.detail }, 'no usable handoff from init; starting afresh');
+    return firstDue;
+  }
+  const { handoff } = read;
+  // 2.
+  let seeded = 0;
+  for (const [id, held] of Object.entries(handoff.credentials)) {
+    const source = rt.credentials.get(id);
+    if (source instanceof CachedCredentialSource && source.seed(held)) seeded++;
+  }
+  // 3.
+  for (const es of config.externalSecrets) {
+    const folder = handoff.folders[es.name];
+    const files = lastGood.get(es.name);
+    const interval = intervalOf(config, es, intervalMs);
+    if (folder === undefined || files === undefined || now - folder.fetchedAt >= interval || fingerprintFiles(files) !== folder.fingerprint) continue;
+    firstDue.set(es.name, rt.phase === undefined ? folder.fetchedAt + interval : nextGridPoint(now, now, rt.phase, interval));
+  }
+  logger.info({ profiles: seeded, folders: firstDue.size }, 'took over from init: reusing its credentials and files');
+  return firstDue;
 }
 
 /** CLI entry: `ack-secret-injector agent [flags]`. */

@@ -29,12 +29,20 @@ export interface InjectorRuntime {
   fetchOne: FetchOne;
   /** Credential source per profile id. */
   credentials: ReadonlyMap<string, CredentialSource>;
+  /**
+   * This pod's phase in (0, 1]: where in each refresh interval its refreshes fall, and where in
+   * the renewal window its STS renewals fall (issue 15). Undefined when
+   * config.refreshPhaseSpread is false (the old, unspread schedule).
+   */
+  phase: number | undefined;
 }
 
 /** Optional replacements, for tests of the shell that must not reach a network. */
 export interface RuntimeOverrides {
   sts?: StsApi;
   logDestination?: Parameters<typeof createLogger>[1];
+  /** Draws the phase; returns [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 /**
@@ -81,10 +89,13 @@ export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Recor
   }
   // 3.
   const stsApi = overrides.sts ?? new StsClient(sts);
+  // 1 - [0, 1) is (0, 1]: a phase of 0 would put the pod's grid on its own start instant.
+  const phase = config.refreshPhaseSpread === false ? undefined : 1 - (overrides.random ?? Math.random)();
   const credentials = new Map<string, CredentialSource>();
   for (const profile of config.profiles) {
     credentials.set(profile.id, buildCredentialSource(profile, {
       sts: stsApi,
+      ...(phase === undefined ? {} : { phase }),
       tokenPath: config.tokenPath,
       ...(environment.testMetadataEndpoint === undefined ? {} : { metadataHost: environment.testMetadataEndpoint }),
       onStaleServe: (id, err) => logger.warn({ profile: id, err: err instanceof Error ? err.message : String(err) }, 'STS refresh failed; still using the unexpired credentials'),
@@ -109,5 +120,5 @@ export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Recor
     ...(config.profiles.some((p) => p.kind === 'ecsRole') ? { warning: 'an ecsRole profile uses the node\'s worker RAM role, shared by every pod on the node' } : {}),
     externalSecrets: config.externalSecrets.map((es) => es.name),
   }, 'injector starting');
-  return { config, environment, logger, metrics: createInjectorMetrics(), limiter: new RateLimiter(DEFAULT_RATE_LIMIT), fetchOne, credentials };
+  return { config, environment, logger, metrics: createInjectorMetrics(), limiter: new RateLimiter(DEFAULT_RATE_LIMIT), fetchOne, credentials, phase };
 }

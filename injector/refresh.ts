@@ -83,6 +83,8 @@ export interface RefreshDeps {
   logger: Logger;
   metrics: InjectorMetrics;
   retryPolicy?: Readonly<RetryPolicy>;
+  /** Epoch ms after which no fetch retry starts (init's budget); absent → the policy's attempts bound it. */
+  deadline?: number;
   signal?: AbortSignal;
   /** Rule engine options from the config (jmesPathRawFallback). */
   ruleOptions?: RuleOptions;
@@ -108,6 +110,7 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
     fetchOne: deps.fetchOne,
     limiter: deps.limiter,
     ...(deps.retryPolicy === undefined ? {} : { retryPolicy: deps.retryPolicy }),
+    ...(deps.deadline === undefined ? {} : { deadline: deps.deadline }),
     ...(deps.signal === undefined ? {} : { signal: deps.signal }),
     onResult: (request, outcome, elapsedMs) => recordFetch(deps.metrics, request, outcome, elapsedMs),
     onRetry: (request, err, attempt, delayMs) => {

@@ -24,6 +24,7 @@ import CredentialsModule from '@alicloud/credentials';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import type { CredentialProfile } from '../../contract/injector-config-schema.ts';
 import { ECS_METADATA_HOST, fetchWorkerRoleCredentials } from './ecs-metadata.ts';
+import type { PlainHttpRequest } from '../plain-http.ts';
 
 /** An AccessKey pair; STS pairs carry a security token and an expiry (ms since the epoch). */
 export interface CloudCredentials {
@@ -57,6 +58,25 @@ export function refreshMarginMs(lifetimeMs: number): number {
   return Math.min(15 * 60_000, Math.max(0, lifetimeMs) * 0.2);
 }
 
+/**
+ * The renewal point of a credential obtained at `obtainedAt` that expires at `expiresAt`: the
+ * `refreshMarginMs` rule, moved earlier by `phase` × that margin when a phase in (0, 1] is given.
+ * Pods started together (a rollout) obtain their credentials within the rollout's minutes and
+ * would renew in the same burst every lifetime; each pod's own phase spreads those renewals
+ * uniformly over one margin (12 min for 1 h credentials: renewed 36-48 min after issue), always
+ * before the plain rule's point, so nothing is renewed later than before (issue 15).
+ */
+export function renewalAt(obtainedAt: number, expiresAt: number, phase?: number): number {
+  const margin = refreshMarginMs(expiresAt - obtainedAt);
+  return expiresAt - margin - (phase === undefined ? 0 : phase * margin);
+}
+
+/** Credentials as held by a cached source, with when they were obtained (for the init → agent handoff). */
+export interface HeldCredentials {
+  credentials: CloudCredentials;
+  obtainedAt: number;
+}
+
 /** Options of a cached source. */
 export interface CachedSourceOptions {
   providerName: string;
@@ -66,6 +86,8 @@ export interface CachedSourceOptions {
   now?: () => number;
   /** Told about a failed refresh that was bridged by still-valid credentials. */
   onStaleServe?: (err: unknown) => void;
+  /** This pod's renewal phase in (0, 1] (`renewalAt`); absent → renew at the plain margin. */
+  phase?: number;
 }
 
 /**
@@ -82,7 +104,9 @@ export class CachedCredentialSource implements CredentialSource {
   readonly #refresh: () => Promise<CloudCredentials>;
   readonly #now: () => number;
   readonly #onStaleServe: ((err: unknown) => void) | undefined;
+  readonly #phase: number | undefined;
   #cached: CloudCredentials | undefined;
+  #obtainedAt = 0;
   #refreshAt = 0;
   #inFlight: Promise<CloudCredentials> | undefined;
 
@@ -91,6 +115,29 @@ export class CachedCredentialSource implements CredentialSource {
     this.#refresh = options.refresh;
     this.#now = options.now ?? Date.now;
     this.#onStaleServe = options.onStaleServe;
+    this.#phase = options.phase;
+  }
+
+  /** The credentials held now, if any (written into the init → agent handoff, injector/handoff.ts). */
+  held(): HeldCredentials | undefined {
+    return this.#cached === undefined ? undefined : { credentials: this.#cached, obtainedAt: this.#obtainedAt };
+  }
+
+  /**
+   * Starts from credentials another process obtained (the init container's, via the handoff), so
+   * they are reused until their renewal point instead of being exchanged again. Ignored when they
+   * have no expiry (only STS credentials are handed over) or are already past their renewal point.
+   * Returns whether they were taken.
+   */
+  seed(held: HeldCredentials): boolean {
+    const { credentials, obtainedAt } = held;
+    if (credentials.expiresAt === undefined) return false;
+    const at = renewalAt(obtainedAt, credentials.expiresAt, this.#phase);
+    if (this.#now() >= at) return false;
+    this.#cached = credentials;
+    this.#obtainedAt = obtainedAt;
+    this.#refreshAt = at;
+    return true;
   }
 
   get(): Promise<CloudCredentials> {
@@ -101,7 +148,8 @@ export class CachedCredentialSource implements CredentialSource {
     const flight = this.#refresh().then(
       (creds) => {
         this.#cached = creds;
-        this.#refreshAt = creds.expiresAt === undefined ? Number.POSITIVE_INFINITY : creds.expiresAt - refreshMarginMs(creds.expiresAt - started);
+        this.#obtainedAt = started;
+        this.#refreshAt = creds.expiresAt === undefined ? Number.POSITIVE_INFINITY : renewalAt(started, creds.expiresAt, this.#phase);
         return creds;
       },
       (err: unknown) => {
@@ -169,7 +217,10 @@ export interface CredentialDeps {
   onStaleServe?: (profile: string, err: unknown) => void;
   /** Where `ecsRole` profiles read the worker role: 100.100.100.200, or the test loopback redirect. */
   metadataHost?: string;
-  fetch?: typeof globalThis.fetch;
+  /** The metadata service call (ecs-metadata.ts); tests pass a stand-in. */
+  request?: PlainHttpRequest;
+  /** The pod's renewal phase in (0, 1] for every cached source (`renewalAt`); absent → not spread. */
+  phase?: number;
 }
 
 /** Session name for a hop: explicit, else the first hop's, else ours (2..64 chars of [A-Za-z0-9.@_-]). */
@@ -183,6 +234,7 @@ export function buildCredentialSource(profile: Readonly<CredentialProfile>, deps
   const cached = (providerName: string, refresh: () => Promise<CloudCredentials>): CachedCredentialSource => {
     const options: CachedSourceOptions = { providerName, refresh };
     if (deps.now !== undefined) options.now = deps.now;
+    if (deps.phase !== undefined) options.phase = deps.phase;
     if (deps.onStaleServe !== undefined) { const hook = deps.onStaleServe; options.onStaleServe = (err) => hook(profile.id, err); }
     return new CachedCredentialSource(options);
   };
@@ -198,7 +250,7 @@ export function buildCredentialSource(profile: Readonly<CredentialProfile>, deps
       return deps.sts.assumeRoleWithOidc(profile.durationSeconds === undefined ? request : { ...request, durationSeconds: profile.durationSeconds });
     });
   } else if (profile.kind === 'ecsRole') {
-    const metadata = { host: deps.metadataHost ?? ECS_METADATA_HOST, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) };
+    const metadata = { host: deps.metadataHost ?? ECS_METADATA_HOST, ...(deps.request === undefined ? {} : { request: deps.request }) };
     base = cached('ecs_ram_role', () => fetchWorkerRoleCredentials(metadata));
   } else {
     base = new AccessKeyFileSource(profile.accessKeyIdFile, profile.accessKeySecretFile);

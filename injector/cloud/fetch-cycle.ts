@@ -38,6 +38,8 @@ export interface FetchCycleDeps {
   onResult?: (request: FetchRequest, outcome: FetchedValue | InjectorError, elapsedMs: number) => void;
   onRetry?: (request: FetchRequest, err: InjectorError, attempt: number, delayMs: number) => void;
   now?: () => number;
+  /** Epoch ms after which no retry starts (init's budget, injector/init-command.ts). */
+  deadline?: number;
 }
 
 function asInjectorError(err: unknown, request: FetchRequest): InjectorError {
@@ -73,6 +75,7 @@ export async function runFetchCycle(requests: readonly FetchRequest[], deps: Fet
           policy: deps.retryPolicy ?? DEFAULT_RETRY_POLICY,
           ...(deps.signal === undefined ? {} : { signal: deps.signal }),
           ...(deps.random === undefined ? {} : { random: deps.random }),
+          ...(deps.deadline === undefined ? {} : { deadline: deps.deadline, now }),
           onRetry: (err, attempt, delay) => deps.onRetry?.(request, err, attempt, delay),
         },
       );

@@ -49,6 +49,9 @@ export interface RetryPolicy {
  */
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ attempts: 3, baseMs: 1000, maxMs: 10_000, jitter: 0.2 });
 
+/** The longest service retry-after hint honoured: one minute (a longer one is cut to this). */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
 /** How long to wait before retry number `attempt` (1-based). `random` returns [0, 1). */
 export function backoffDelay(attempt: number, policy: Readonly<RetryPolicy>, random: () => number = Math.random): number {
   const raw = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
@@ -109,6 +112,11 @@ export function toInjectorError(err: unknown, code: typeof ErrorCode.PROVIDER | 
     const requestId = prop(prop(err, 'data'), 'RequestId');
     detail.cloudCode = cloudCode;
     detail.httpStatus = httpStatus;
+    // `@alicloud/openapi-core`'s ThrottlingError carries the service's `x-acs-retry-after` as
+    // `retryAfter` (ms, reference §8); openapi-client 0.4.15 drops response headers, so it is
+    // only there when the SDK surfaces it. Bounded: a hint, never an unbounded wait.
+    const retryAfter = prop(err, 'retryAfter');
+    if (typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter > 0) detail.retryAfterMs = Math.min(Math.round(retryAfter), MAX_RETRY_AFTER_MS);
     if (typeof requestId === 'string') detail.requestId = requestId;
     const msg = serverMessage(err);
     return new InjectorError(code, `${what}: ${cloudCode} (HTTP ${httpStatus})${msg === '' ? '' : `: ${msg}`}${typeof requestId === 'string' ? ` [request id ${requestId}]` : ''}`, {
@@ -162,6 +170,23 @@ export interface RetryOptions {
   random?: () => number;
   /** Called before each wait, e.g. to log and count the retry. */
   onRetry?: (err: InjectorError, attempt: number, delayMs: number) => void;
+  /**
+   * Epoch ms after which no retry starts: a wait that would end past it is not begun and the
+   * last error is thrown (init's budget). Absent → only `policy.attempts` bounds the retries.
+   */
+  deadline?: number;
+  now?: () => number;
+}
+
+/**
+ * The wait before retry number `attempt`: the jittered backoff, or the service's retry-after hint
+ * (`detail.retryAfterMs`) when that is longer, so a throttled call is not repeated before the
+ * service said it would accept it.
+ */
+export function retryDelay(err: InjectorError, attempt: number, policy: Readonly<RetryPolicy>, random?: () => number): number {
+  const backoff = backoffDelay(attempt, policy, random);
+  const hint = err.detail.retryAfterMs;
+  return typeof hint === 'number' && hint > backoff ? hint : backoff;
 }
 
 /**
@@ -169,8 +194,9 @@ export interface RetryOptions {
  * signal aborts. `toError` turns whatever `call` threw into an InjectorError.
  *
  * 1. Call; on success return the value.
- * 2. Classify the failure; stop if it is not retryable or attempts are used up.
- * 3. Wait the jittered backoff (cut short by the signal) and go to 1.
+ * 2. Classify the failure; stop if it is not retryable, attempts are used up, or the wait would
+ *    end past the deadline.
+ * 3. Wait the jittered backoff or the service's retry-after (cut short by the signal); go to 1.
  */
 export async function withRetry<T>(call: () => Promise<T>, toError: (err: unknown) => InjectorError, options: RetryOptions = {}): Promise<T> {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
@@ -180,7 +206,8 @@ export async function withRetry<T>(call: () => Promise<T>, toError: (err: unknow
     } catch (thrown) {
       const err = toError(thrown);
       if (!err.retryable || attempt >= policy.attempts || options.signal?.aborted === true) throw err;
-      const delay = backoffDelay(attempt, policy, options.random);
+      const delay = retryDelay(err, attempt, policy, options.random);
+      if (options.deadline !== undefined && (options.now ?? Date.now)() + delay > options.deadline) throw err;
       options.onRetry?.(err, attempt, delay);
       await sleep(delay, options.signal);
       if (isAborted(options.signal)) throw err;

@@ -42,6 +42,16 @@ export interface StsSettingsInput { credentialLifetimeSeconds?: number | null; c
 export interface StsSettingsOutput { credentialLifetimeSeconds: number | null; chainedMaxDurationSeconds: number | null }
 /** Input of expireCredentials: which issued sessions to expire now (all when empty). */
 export interface ExpireCredentialsInput { accessKeyId?: string; roleArn?: string }
+/** One API's rate limit: `limit` calls per `periodSeconds`, `burst` back to back (default: `limit`). */
+export interface RateLimitInput { limit: number; periodSeconds: number; burst?: number }
+/**
+ * Input of rateLimits; omitted fields leave the current state. `limits` maps an API action
+ * (AssumeRoleWithOIDC, AssumeRole, GetSecretValue, GetSecretParameter) to its new limit, or
+ * `null` to remove it (unlimited). `enabled: false` turns every limit off. Buckets start full.
+ */
+export interface RateLimitsInput { enabled?: boolean; limits?: Record<string, RateLimitInput | null> }
+/** The limits in force. */
+export interface RateLimitsOutput { enabled: boolean; limits: Record<string, { limit: number; periodSeconds: number; burst: number }> }
 /** Operations without input. */
 export type Empty = Record<string, never>;
 
@@ -62,6 +72,7 @@ export interface EmulatorAdminApi {
   resetCounts(input?: Empty): Promise<CallCounts>;
   stsSettings(input: StsSettingsInput): Promise<StsSettingsOutput>;
   expireCredentials(input: ExpireCredentialsInput): Promise<{ expired: number }>;
+  rateLimits(input: RateLimitsInput): Promise<RateLimitsOutput>;
 }
 
 /** The operation names. */
@@ -84,6 +95,7 @@ export const ADMIN_ROUTES: Readonly<Record<AdminOperation, readonly ['GET' | 'PO
   resetCounts: ['DELETE', `${ADMIN_PREFIX}/counts`],
   stsSettings: ['POST', `${ADMIN_PREFIX}/sts-settings`],
   expireCredentials: ['POST', `${ADMIN_PREFIX}/credentials/expire`],
+  rateLimits: ['POST', `${ADMIN_PREFIX}/rate-limits`],
 };
 
 /** The admin API's error body: every problem with the input, each naming the field and what is accepted. */

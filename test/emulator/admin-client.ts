@@ -81,4 +81,5 @@ export class EmulatorAdmin implements Api.EmulatorAdminApi {
   resetCounts(): Promise<CallCounts> { return this.#call('resetCounts', undefined); }
   stsSettings(input: Api.StsSettingsInput): Promise<Api.StsSettingsOutput> { return this.#call('stsSettings', input); }
   expireCredentials(input: Api.ExpireCredentialsInput): Promise<{ expired: number }> { return this.#call('expireCredentials', input); }
+  rateLimits(input: Api.RateLimitsInput): Promise<Api.RateLimitsOutput> { return this.#call('rateLimits', input); }
 }

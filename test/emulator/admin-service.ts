@@ -11,6 +11,7 @@ import { policyProblems, type PolicyDocument } from './policy.ts';
 import { ACCOUNT_ID } from './ram-directory.ts';
 import { MAX_DURATION_SECONDS } from './sts-actions.ts';
 import { productOf } from './routes.ts';
+import type { RateLimit } from './rate-limits.ts';
 
 /** Thrown for invalid admin input; the router answers 400 with `problems`. */
 export class AdminInputError extends Error {
@@ -305,6 +306,38 @@ export class AdminService implements Api.EmulatorAdminApi {
       credentialLifetimeSeconds: this.#s.settings.credentialLifetimeSeconds ?? null,
       chainedMaxDurationSeconds: this.#s.settings.chainedMaxDurationSeconds ?? null,
     };
+  }
+
+  /**
+   * Changes the rate limits (rate-limits.ts): every problem of the input is reported together;
+   * nothing changes unless all of it is valid.
+   */
+  async rateLimits(input: Api.RateLimitsInput): Promise<Api.RateLimitsOutput> {
+    const f = new Fields(input);
+    const enabled = f.raw('enabled');
+    if (enabled !== undefined && typeof enabled !== 'boolean') f.problems.push(`enabled: ${JSON.stringify(enabled)} is invalid (accepted: true or false)`);
+    const raw = f.raw('limits');
+    const changes: Array<[string, RateLimit | null]> = [];
+    if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) f.problems.push('limits: must be an object of API action → {limit, periodSeconds, burst?} or null');
+    else if (raw !== undefined) {
+      for (const [action, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (productOf(action) === undefined) { f.problems.push(`limits.${action}: not an emulated API action (accepted: AssumeRoleWithOIDC, AssumeRole, GetSecretValue, GetSecretParameter)`); continue; }
+        if (v === null) { changes.push([action, null]); continue; }
+        const l = new Fields(v);
+        // Bounds reject nonsense only: up to a million calls per period of up to a day.
+        const limit = l.int('limit', 1, 1_000_000);
+        const periodSeconds = l.int('periodSeconds', 1, 86_400);
+        const burst = l.int('burst', 1, 1_000_000);
+        if (l.raw('limit') === undefined) l.problems.push('limit: is required (an integer from 1 to 1000000)');
+        if (l.raw('periodSeconds') === undefined) l.problems.push('periodSeconds: is required (an integer from 1 to 86400)');
+        f.problems.push(...l.problems.map((p) => `limits.${action}.${p}`));
+        if (typeof limit === 'number' && typeof periodSeconds === 'number') changes.push([action, { limit, periodSeconds, burst: typeof burst === 'number' ? burst : limit }]);
+      }
+    }
+    f.done('rateLimits');
+    if (typeof enabled === 'boolean') this.#s.rateLimits.setEnabled(enabled);
+    for (const [action, l] of changes) this.#s.rateLimits.set(action, l);
+    return { enabled: this.#s.rateLimits.enabled, limits: this.#s.rateLimits.table() };
   }
 
   async expireCredentials(input: Api.ExpireCredentialsInput): Promise<{ expired: number }> {

@@ -9,6 +9,8 @@ export interface CallCounts {
   actions: Record<string, number>;
   /** Requests answered with an error (including injected faults), by action. */
   errors: Record<string, number>;
+  /** Requests answered with a rate-limit throttling error (test/emulator/rate-limits.ts), by action; also in `errors`. */
+  throttled: Record<string, number>;
   /** By role ARN: STS actions count the target role, KMS/OOS the caller's session role. */
   roles: Record<string, Record<string, number>>;
   /** By the AccessKeyId that signed a request. */
@@ -19,9 +21,12 @@ function bump(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
 }
 
+/** How a call was answered, for `observe`. */
+export type CallOutcome = 'ok' | 'error' | 'throttled';
+
 /** Mutable counters with a snapshot/reset API. */
 export class CallCounter {
-  #c: CallCounts = { actions: {}, errors: {}, roles: {}, accessKeys: {} };
+  #c: CallCounts = { actions: {}, errors: {}, throttled: {}, roles: {}, accessKeys: {} };
 
   action(action: string): void {
     bump(this.#c.actions, action);
@@ -29,6 +34,32 @@ export class CallCounter {
 
   error(action: string): void {
     bump(this.#c.errors, action);
+    this.#notify(action, 'error');
+  }
+
+  throttled(action: string): void {
+    bump(this.#c.errors, action);
+    bump(this.#c.throttled, action);
+    this.#notify(action, 'throttled');
+  }
+
+  /**
+   * Calls `listener` for every answered call (in process only, for the fleet benchmark's
+   * per-second timeline): the action and whether it succeeded, failed or was throttled.
+   */
+  observe(listener: ((action: string, outcome: CallOutcome) => void) | undefined): void {
+    this.#listener = listener;
+  }
+
+  /** Records a call answered 200. */
+  ok(action: string): void {
+    this.#notify(action, 'ok');
+  }
+
+  #listener: ((action: string, outcome: CallOutcome) => void) | undefined;
+
+  #notify(action: string, outcome: CallOutcome): void {
+    this.#listener?.(action, outcome);
   }
 
   role(roleArn: string, action: string): void {
@@ -44,6 +75,6 @@ export class CallCounter {
   }
 
   reset(): void {
-    this.#c = { actions: {}, errors: {}, roles: {}, accessKeys: {} };
+    this.#c = { actions: {}, errors: {}, throttled: {}, roles: {}, accessKeys: {} };
   }
 }

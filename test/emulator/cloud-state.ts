@@ -8,6 +8,7 @@ import { FaultPlan } from './faults.ts';
 import { KmsSecrets } from './kms-secrets.ts';
 import { OidcIssuers } from './oidc-issuers.ts';
 import { OosParameters } from './oos-parameters.ts';
+import { RateLimits } from './rate-limits.ts';
 import { RamDirectory } from './ram-directory.ts';
 import { StsSessions } from './sts-sessions.ts';
 
@@ -35,6 +36,8 @@ export class CloudState {
   readonly parameters: OosParameters;
   readonly faults = new FaultPlan();
   readonly counts = new CallCounter();
+  /** Per-account, per-API token buckets (rate-limits.ts); on by default with the documented figures. */
+  readonly rateLimits = new RateLimits();
   readonly settings: StsSettings = { credentialLifetimeSeconds: undefined, chainedMaxDurationSeconds: undefined };
   /** Signature nonces seen within the skew window (reference §7.1 step 7), with their expiry. */
   readonly nonces = new Map<string, number>();

@@ -23,13 +23,15 @@ export interface Fault {
 
 /**
  * Defaults per kind and product, from the services' documented codes (reference §2.2, §4.3, §7.3):
- * KMS throttles with `Rejected.Throttling`, STS/OOS with the gateway's `Throttling.User`; KMS's
+ * KMS throttles with `Rejected.Throttling` and HTTP 429 (KMS "Limits" page: the body is
+ * `{"HttpStatus": 429, "Code": "Rejected.Throttling", "Message": "QPS Limit Exceeded"}`), STS/OOS
+ * with the gateway's `Throttling.User` and HTTP 400 (reference §7.3); KMS's
  * transient server error is `ServiceUnavailableTemporary` (503), the gateway's is `ServiceUnavailable` (503).
  */
 export function faultDefaults(kind: FaultKind, product: 'sts' | 'kms' | 'oos' | undefined): { status: number; code: string; message: string } {
   if (kind === 'throttle') {
     return product === 'kms'
-      ? { status: 400, code: 'Rejected.Throttling', message: 'QPS Limit Exceeded' }
+      ? { status: 429, code: 'Rejected.Throttling', message: 'QPS Limit Exceeded' }
       : { status: 400, code: 'Throttling.User', message: 'Request was denied due to user flow control.' };
   }
   return product === 'kms'

@@ -19,6 +19,22 @@ import { getSecretParameter } from './oos-actions.ts';
 import { ACTION_ROUTES, hostIdOf } from './routes.ts';
 import type { SignedRequest } from './signature.ts';
 import { assumeRole, assumeRoleWithOidc } from './sts-actions.ts';
+import { faultDefaults } from './faults.ts';
+import { accountOfRoleArn } from './rate-limits.ts';
+
+/**
+ * An over-quota answer from the rate limits: the service's throttling error, plus the time until
+ * the bucket has a token again. That time is sent as `x-acs-retry-after` (milliseconds), the header
+ * `@alicloud/openapi-core` reads into `ThrottlingError.retryAfter` (reference §8).
+ */
+class RateLimited extends AcsError {
+  readonly retryAfterMs: number;
+  constructor(product: Product, retryAfterMs: number) {
+    const d = faultDefaults('throttle', product);
+    super(d.status, d.code, d.message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
 
 /**
  * Body limit: 1 MiB. The largest legitimate request is AssumeRoleWithOIDC with a ≤20000-character
@@ -45,9 +61,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'x-acs-request-id': requestId });
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), 'x-acs-request-id': requestId, ...headers });
   res.end(text);
 }
 
@@ -177,30 +193,49 @@ async function applyFault(emu: Emulator, req: IncomingMessage, action: string, r
   return undefined;
 }
 
-/** Runs the action: STS's anonymous AssumeRoleWithOIDC, AssumeRole, or an authenticated KMS/OOS read; counts the caller. */
+/** Takes one call from the rate limit of `accountId` for `action`; throws RateLimited when over quota. */
+function takeRateLimit(state: CloudState, accountId: string | undefined, action: string, product: Product): void {
+  if (accountId === undefined) return;
+  const verdict = state.rateLimits.take(accountId, action, state.now());
+  if (!verdict.allowed) throw new RateLimited(product, verdict.retryAfterMs);
+}
+
+/**
+ * Runs the action: STS's anonymous AssumeRoleWithOIDC, AssumeRole, or an authenticated KMS/OOS
+ * read; counts the caller. The rate limit of the action's account is taken first (STS: the role's
+ * account; KMS/OOS: the authenticated caller's), so an over-quota call is refused before any
+ * work, as a gateway does.
+ */
 function runAction(state: CloudState, action: string, product: Product, sreq: SignedRequest): Record<string, unknown> {
+  if (action === 'AssumeRoleWithOIDC' || action === 'AssumeRole') takeRateLimit(state, accountOfRoleArn(sreq.params['RoleArn']), action, product);
   if (action === 'AssumeRoleWithOIDC') return assumeRoleWithOidc(sreq.params, state);
   if (action === 'AssumeRole') return assumeRole(sreq, state, (c) => state.counts.accessKey(c.accessKeyId, action));
   const caller = authenticate(sreq, state, product);
+  takeRateLimit(state, caller.accountId, action, product);
   state.counts.accessKey(caller.accessKeyId, action);
   if (caller.roleArn !== undefined) state.counts.role(caller.roleArn, action);
   return action === 'GetSecretValue' ? getSecretValue(sreq.params, caller, state) : getSecretParameter(sreq.params, caller, state);
 }
 
-/** Answers a failed API call: an AcsError with the service's error body, anything else as InternalError 500. */
+/**
+ * Answers a failed API call: an AcsError with the service's error body (an over-quota one with
+ * `x-acs-retry-after`), anything else as InternalError 500.
+ */
 function sendApiError(emu: Emulator, res: ServerResponse, err: unknown, action: string, product: Product | undefined, requestId: string): void {
-  if (action !== '') emu.state.counts.error(action);
+  if (err instanceof RateLimited) emu.state.counts.throttled(action);
+  else if (action !== '') emu.state.counts.error(action);
   const e = err instanceof AcsError ? err : new AcsError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
   if (!(err instanceof AcsError)) emu.log.error({ requestId, action, err: { message: (err as Error).message } }, 'emulator internal error');
   else emu.log.info({ requestId, action, status: e.status, code: e.code }, 'emulator answered with an error');
-  if (!res.headersSent && !res.destroyed) sendJson(res, e.status, errorBody(e, requestId, hostIdOf(product, emu.state.region), product), requestId);
+  const headers: Record<string, string> = err instanceof RateLimited ? { 'x-acs-retry-after': String(err.retryAfterMs) } : {};
+  if (!res.headersSent && !res.destroyed) sendJson(res, e.status, errorBody(e, requestId, hostIdOf(product, emu.state.region), product), requestId, headers);
 }
 
 /**
  * Handles one cloud API request. Steps:
  * 1. read and parse; find the action and version (actionOf) and its route; count the call;
  * 2. apply a pending fault (applyFault: drop, latency, or an error response);
- * 3. run the action (runAction) and answer 200 JSON;
+ * 3. run the action (runAction, rate limit first) and answer 200 JSON;
  * 4. answer an error with the service's error body (sendApiError).
  */
 async function handleApi(emu: Emulator, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
@@ -223,6 +258,7 @@ async function handleApi(emu: Emulator, req: IncomingMessage, res: ServerRespons
     // 3.
     const out = runAction(emu.state, action, route.product, sreq);
     sendJson(res, 200, { RequestId: requestId, ...out }, requestId);
+    emu.state.counts.ok(action);
     emu.log.info({ requestId, action, status: 200 }, 'emulator answered');
   } catch (err) {
     // 4.

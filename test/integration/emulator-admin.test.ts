@@ -70,7 +70,7 @@ describe('emulator admin API', () => {
     assert.deepEqual(await admin.stsSettings({ credentialLifetimeSeconds: null }), { credentialLifetimeSeconds: null, chainedMaxDurationSeconds: null });
     assert.deepEqual(await admin.fault({ action: 'GetSecretValue', kind: 'throttle', count: 3 }), { pending: 1 });
     assert.deepEqual(await admin.clearFaults(), { pending: 0 });
-    assert.deepEqual(await admin.counts(), { actions: {}, errors: {}, roles: {}, accessKeys: {} });
+    assert.deepEqual(await admin.counts(), { actions: {}, errors: {}, throttled: {}, roles: {}, accessKeys: {} });
   });
 
   test('an unknown admin route is 404 listing the accepted routes', async () => {

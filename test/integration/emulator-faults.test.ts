@@ -49,7 +49,7 @@ describe('emulator faults and counts with the real SDK clients', () => {
   const oidcStep = (): ProbeStep => ({ op: 'oidc', roleArn, oidcProviderArn: providerArn, tokenFile });
 
   const errorCases: { name: string; fault: FaultInput; call: ProbeStep; code: string; status: number }[] = [
-    { name: 'KMS throttle fault answers Rejected.Throttling 400 by default', fault: { action: 'GetSecretValue', kind: 'throttle', count: 2 }, call: kmsCall, code: 'Rejected.Throttling', status: 400 },
+    { name: 'KMS throttle fault answers Rejected.Throttling 429 by default', fault: { action: 'GetSecretValue', kind: 'throttle', count: 2 }, call: kmsCall, code: 'Rejected.Throttling', status: 429 },
     { name: 'OOS throttle fault answers Throttling.User 400 by default', fault: { action: 'GetSecretParameter', kind: 'throttle', count: 2 }, call: oosCall, code: 'Throttling.User', status: 400 },
     { name: 'throttle fault with an explicit 429 Throttling override', fault: { action: 'GetSecretValue', kind: 'throttle', count: 2, status: 429, code: 'Throttling' }, call: kmsCall, code: 'Throttling', status: 429 },
     { name: 'KMS 5xx fault answers ServiceUnavailableTemporary 503 by default', fault: { action: 'GetSecretValue', kind: 'error', count: 2 }, call: kmsCall, code: 'ServiceUnavailableTemporary', status: 503 },
@@ -108,11 +108,12 @@ describe('emulator faults and counts with the real SDK clients', () => {
     const expected = {
       actions: { AssumeRoleWithOIDC: 1, GetSecretValue: 2, GetSecretParameter: 1 },
       errors: {},
+      throttled: {},
       roles: { [roleArn]: { AssumeRoleWithOIDC: 1, GetSecretValue: 2, GetSecretParameter: 1 } },
       accessKeys: { [key]: { GetSecretValue: 2, GetSecretParameter: 1 } },
     };
     assert.deepEqual(await emu.counts(), expected);
     assert.deepEqual(await emu.resetCounts(), expected);
-    assert.deepEqual(await emu.counts(), { actions: {}, errors: {}, roles: {}, accessKeys: {} });
+    assert.deepEqual(await emu.counts(), { actions: {}, errors: {}, throttled: {}, roles: {}, accessKeys: {} });
   });
 });
