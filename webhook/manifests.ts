@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import type { V1Namespace, V1ServiceAccount } from '@kubernetes/client-node';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
+import { jsonExcerpt } from '../common/excerpt.ts';
 import type { ClusterExternalSecret, ClusterSecretStore, ExternalSecret, SecretStore } from '../contract/crd-types.ts';
 import type { Resolver } from './admission/resolver.ts';
 
@@ -46,7 +47,7 @@ export function parseManifests(text: string, source: string): Manifest[] {
     const items = isObject(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
     items.forEach((item: unknown, j: number) => {
       const at = items.length > 1 || item !== value ? `${where} item ${j + 1}` : where;
-      if (!isObject(item)) { problems.push(`${at}: expected a Kubernetes object, got ${JSON.stringify(item)}`); return; }
+      if (!isObject(item)) { problems.push(`${at}: expected a Kubernetes object, got ${jsonExcerpt(item)}`); return; }
       if (typeof item.apiVersion !== 'string' || item.apiVersion === '') problems.push(`${at}: apiVersion is missing`);
       if (typeof item.kind !== 'string' || item.kind === '') problems.push(`${at}: kind is missing`);
       const meta = item.metadata;

@@ -79,6 +79,21 @@ test('hostile annotations get short denials that name the limit or a bounded lis
       maxChars: 1200,
     },
     {
+      // The API server validates container names only after mutating admission, so a 1 MB name reaches the webhook.
+      name: 'a containers annotation on a pod with a 1 MB container name lists it as a 100-character excerpt',
+      pod: f.pod({ annotations: { [`${P}containers`]: 'ghost' }, spec: { containers: [{ name: 'c'.repeat(1_000_000), image: 'a' }] } }),
+      reason: 'invalid-annotation',
+      match: [/this pod's containers \("c{100}"… \(1000000 characters\)\); not in the pod: ghost$/],
+      maxChars: 500,
+    },
+    {
+      name: 'a notify-container naming no container of a pod with a 1 MB container name lists it as an excerpt',
+      pod: f.pod({ annotations: { [`${P}notify-signal`]: 'HUP', [`${P}notify-container`]: 'ghost' }, spec: { containers: [{ name: 'c'.repeat(1_000_000), image: 'a' }, { name: 'b', image: 'a' }] } }),
+      reason: 'invalid-annotation',
+      match: [/one of this pod's containers \("c{100}"… \(1000000 characters\), b\)$/],
+      maxChars: 500,
+    },
+    {
       name: 'a non-string annotation value (a forged review) is a denial, not an internal error',
       pod: f.pod({ annotations: { [`${P}mode`]: { nested: true } as unknown as string } }),
       reason: 'invalid-annotation',

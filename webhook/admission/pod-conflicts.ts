@@ -4,7 +4,7 @@
  * shared with the target container). Each returns problem texts; admission reports them all.
  */
 import type { V1Container, V1EphemeralContainer, V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import { LIST_ITEMS, boundedList, quote } from '../../common/excerpt.ts';
+import { LIST_ITEM_CHARS, LIST_ITEMS, boundedList, quote } from '../../common/excerpt.ts';
 import { Annotation } from '../../contract/pod-annotations.ts';
 import type { PodOptions } from './annotations/parse.ts';
 import type { AgentKind } from './injection-layout.ts';
@@ -71,9 +71,9 @@ export function checkPodConflicts(pod: V1Pod, options: PodOptions, agent: AgentK
   const spec = pod.spec;
   // 1.
   const volumes = (spec?.volumes ?? []).filter((v) => v.name.startsWith(OUR_VOLUME_PREFIX));
-  if (volumes.length > 0) problems.push(`pod volume${volumes.length === 1 ? '' : 's'} ${boundedList(volumes, (v) => quote(v.name))} use${volumes.length === 1 ? 's' : ''} the name prefix ${JSON.stringify(OUR_VOLUME_PREFIX)} reserved for the injector's volumes; rename ${volumes.length === 1 ? 'it' : 'them'}`);
+  if (volumes.length > 0) problems.push(`pod volume${volumes.length === 1 ? '' : 's'} ${boundedList(volumes, (v) => quote(v.name, LIST_ITEM_CHARS))} use${volumes.length === 1 ? 's' : ''} the name prefix ${JSON.stringify(OUR_VOLUME_PREFIX)} reserved for the injector's volumes; rename ${volumes.length === 1 ? 'it' : 'them'}`);
   const refs = reservedVolumeReferences(spec);
-  if (refs.length > 0) problems.push(`${boundedList(refs, (r) => `${r.at.list} ${quote(r.at.container.name)} ${r.field} ${quote(r.name)}`, LIST_ITEMS, '; ')}: the name prefix ${JSON.stringify(OUR_VOLUME_PREFIX)} is reserved for the injector's volumes (its token, AccessKey Secrets and files), which only the webhook mounts; remove ${refs.length === 1 ? 'this mount' : 'these mounts'}`);
+  if (refs.length > 0) problems.push(`${boundedList(refs, (r) => `${r.at.list} ${quote(r.at.container.name, LIST_ITEM_CHARS)} ${r.field} ${quote(r.name, LIST_ITEM_CHARS)}`, LIST_ITEMS, '; ')}: the name prefix ${JSON.stringify(OUR_VOLUME_PREFIX)} is reserved for the injector's volumes (its token, AccessKey Secrets and files), which only the webhook mounts; remove ${refs.length === 1 ? 'this mount' : 'these mounts'}`);
   // 2.
   if (agent !== 'none') {
     if (spec?.hostNetwork === true) {
@@ -82,7 +82,7 @@ export function checkPodConflicts(pod: V1Pod, options: PodOptions, agent: AgentK
     const clashing = allContainers(spec).filter(({ list, container }) => list !== 'ephemeralContainers' && ((container as V1Container).ports ?? []).some((p) => p.containerPort === settings.healthPort));
     if (clashing.length > 0) {
       const one = clashing.length === 1;
-      problems.push(`container${one ? '' : 's'} ${boundedList(clashing, (c) => quote(c.container.name))} declare${one ? 's' : ''} port ${settings.healthPort}, which the agent's health endpoint uses (webhook setting healthPort); change the container's port or the setting`);
+      problems.push(`container${one ? '' : 's'} ${boundedList(clashing, (c) => quote(c.container.name, LIST_ITEM_CHARS))} declare${one ? 's' : ''} port ${settings.healthPort}, which the agent's health endpoint uses (webhook setting healthPort); change the container's port or the setting`);
     }
   }
   let runAsUser = INJECTOR_UID;
@@ -94,7 +94,7 @@ export function checkPodConflicts(pod: V1Pod, options: PodOptions, agent: AgentK
     const target = spec?.containers.find((c) => c.name === signal.container);
     const uid = target?.securityContext?.runAsUser ?? spec?.securityContext?.runAsUser;
     if (uid === undefined || uid === 0) {
-      problems.push(`annotation ${Annotation.notifySignal}: the agent can signal container ${JSON.stringify(signal.container)} only as the same non-root user, but its runAsUser is ${uid === undefined ? 'not set' : '0 (root)'}; set securityContext.runAsUser to a non-root uid on the container or the pod`);
+      problems.push(`annotation ${Annotation.notifySignal}: the agent can signal container ${quote(signal.container)} only as the same non-root user, but its runAsUser is ${uid === undefined ? 'not set' : '0 (root)'}; set securityContext.runAsUser to a non-root uid on the container or the pod`);
     } else runAsUser = uid;
   }
   return { runAsUser, problems, warnings };

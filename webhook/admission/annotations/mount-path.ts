@@ -14,7 +14,7 @@
  */
 import { posix } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { LIST_ITEMS, boundedList, quote } from '../../../common/excerpt.ts';
+import { LIST_ITEM_CHARS, LIST_ITEMS, boundedList, quote } from '../../../common/excerpt.ts';
 import { Annotation } from '../../../contract/pod-annotations.ts';
 import { INJECTOR_PATH_PREFIX } from '../../pod/volumes.ts';
 import type { Settings } from '../../settings.ts';
@@ -105,6 +105,6 @@ export function checkMountPathConflicts(pod: V1Pod, containers: readonly string[
     }
   }
   if (clashing.length === 0) return [];
-  const list = boundedList(clashing, (x) => `container ${quote(x.container)} already mounts a volume at ${quote(x.path)}`, LIST_ITEMS, '; ');
+  const list = boundedList(clashing, (x) => `container ${quote(x.container, LIST_ITEM_CHARS)} already mounts a volume at ${quote(x.path, LIST_ITEM_CHARS)}`, LIST_ITEMS, '; ');
   return [`annotation ${Annotation.mountPath}: ${list}${clashing.some((x) => x.path !== mountPath) ? `, the same folder as ${quote(mountPath)}` : ''}; choose another path with ${Annotation.mountPath}`];
 }

@@ -14,7 +14,7 @@ import { parseQuantity, QUANTITY_SYNTAX } from '../quantity.ts';
 import { DEFAULT_MOUNT_PATH, MODES, NOTIFY_SIGNALS, type Mode, type PodOptions } from './options.ts';
 import { checkMountPathConflicts, mountPathProblem, MOUNT_PATH_ACCEPTED_DOC } from './mount-path.ts';
 import { invalid } from './table-format.ts';
-import { boundedList, quote } from '../../../common/excerpt.ts';
+import { LIST_ITEM_CHARS, boundedList, nameExcerpt, quote } from '../../../common/excerpt.ts';
 import { MAX_EXTERNAL_SECRETS } from '../limits.ts';
 
 /** What the readers see besides the value. */
@@ -54,6 +54,8 @@ export interface AnnotationSpec {
 const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const NOTIFY_URL_RE = /^http:\/\/(127\.0\.0\.1|localhost)(?::(\d{1,5}))?(\/[^\s#]*)$/;
 const splitList = (v: string): string[] => v.split(',').map((s) => s.trim());
+/** A pod's container name in a list: bare, or a short quoted excerpt (a forged name may be 1 MB; the API server validates names only after mutating admission). */
+const listName = (n: string): string => nameExcerpt(n, LIST_ITEM_CHARS);
 const bool = (key: string, raw: string, set: (v: boolean) => void): string[] => {
   if (raw === 'true' || raw === 'false') { set(raw === 'true'); return []; }
   return [invalid(key, raw, '"true" or "false"')];
@@ -78,8 +80,8 @@ function readExternalSecrets(raw: string, draft: Draft): string[] {
     else { seen.add(name); draft.externalSecrets.push(name); }
   }
   const problems: string[] = [];
-  if (bad.length > 0) problems.push(invalid(Annotation.externalSecrets, raw, `comma-separated ExternalSecret names (lowercase DNS subdomain names); ${boundedList(bad, (n) => quote(n))} ${bad.length === 1 ? 'is not one' : 'are not'}`));
-  if (repeated.length > 0) problems.push(invalid(Annotation.externalSecrets, raw, `each ExternalSecret named once; ${boundedList(repeated, (n) => quote(n))} ${repeated.length === 1 ? 'is' : 'are'} repeated`));
+  if (bad.length > 0) problems.push(invalid(Annotation.externalSecrets, raw, `comma-separated ExternalSecret names (lowercase DNS subdomain names); ${boundedList(bad, (n) => quote(n, LIST_ITEM_CHARS))} ${bad.length === 1 ? 'is not one' : 'are not'}`));
+  if (repeated.length > 0) problems.push(invalid(Annotation.externalSecrets, raw, `each ExternalSecret named once; ${boundedList(repeated, (n) => quote(n, LIST_ITEM_CHARS))} ${repeated.length === 1 ? 'is' : 'are'} repeated`));
   return problems;
 }
 
@@ -90,7 +92,7 @@ function readContainers(raw: string, draft: Draft, ctx: AnnotationContext): stri
   const knownSet = new Set(known);
   const unknown = [...names].filter((n) => n !== '' && !knownSet.has(n));
   if (names.has('') || unknown.length > 0) {
-    return [invalid(Annotation.containers, raw, `a comma-separated list of this pod's containers (${boundedList(known, (n) => n)})${unknown.length > 0 ? `; not in the pod: ${boundedList(unknown, (n) => n)}` : '; (empty name)'}`)];
+    return [invalid(Annotation.containers, raw, `a comma-separated list of this pod's containers (${boundedList(known, listName)})${unknown.length > 0 ? `; not in the pod: ${boundedList(unknown, listName)}` : '; (empty name)'}`)];
   }
   draft.containers = known.filter((n) => names.has(n));
   return [];
@@ -131,8 +133,8 @@ function checkNotifyTarget(draft: Draft, ctx: AnnotationContext): string[] {
   }
   if (draft.signal === null) return [];
   const container = raw ?? (ctx.containerNames.length === 1 ? ctx.containerNames[0] : undefined);
-  if (container === undefined) return [`annotation ${Annotation.notifyContainer}: required with ${Annotation.notifySignal} when the pod has more than one container; expected one of ${boundedList(ctx.containerNames, (n) => n)}`];
-  if (!ctx.containerNames.includes(container)) return [invalid(Annotation.notifyContainer, container, `one of this pod's containers (${boundedList(ctx.containerNames, (n) => n)})`)];
+  if (container === undefined) return [`annotation ${Annotation.notifyContainer}: required with ${Annotation.notifySignal} when the pod has more than one container; expected one of ${boundedList(ctx.containerNames, listName)}`];
+  if (!ctx.containerNames.includes(container)) return [invalid(Annotation.notifyContainer, container, `one of this pod's containers (${boundedList(ctx.containerNames, listName)})`)];
   draft.notify = { ...draft.notify, signal: { container, signal: draft.signal } };
   return [];
 }
