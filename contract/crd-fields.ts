@@ -125,7 +125,7 @@ const storeStatus = f(obj({
 /** A data source: a `data[]` entry, or a `dataProcess[].extract` (where `name` and jmesPath differ). */
 const dataSource = (extract: boolean): Shape => obj({
   secretStoreRef: f(obj({
-    name: str('honoured', 'Store name.', true),
+    name: str('honoured', 'Store name: a Kubernetes object name (a DNS-1123 subdomain of at most 253 characters); any other value is denied, naming the limit.', true),
     kind: f({ type: 'string', enum: ['SecretStore', 'ClusterSecretStore'] }, 'honoured', 'SecretStore (default) or ClusterSecretStore (whose conditions must admit the pod\'s namespace).'),
     namespace: str('conditional', 'Deprecated upstream. Empty or the pod\'s namespace: honoured; another namespace: denied (tenant isolation; upstream\'s cross-namespace switch is off by default since 0.6.4).'),
   }), 'honoured', 'Which store\'s credentials fetch this entry; without it the pod\'s own ServiceAccount role is used (or the node\'s worker role with settings.enableWorkerRole).'),
