@@ -14,6 +14,7 @@ import { NUMERIC_FUNCS } from './sprig/numeric.ts';
 import { REGEX_FUNCS } from './sprig/regex.ts';
 import { SEMVER_FUNCS } from './sprig/semver.ts';
 import { STRING_FUNCS } from './sprig/strings.ts';
+import { URL_FUNCS } from './sprig/url.ts';
 
 bindDeepEqual(deepEqual);
 
@@ -31,13 +32,12 @@ export const EXCLUDED: ReadonlyMap<string, string> = new Map([
     'genPrivateKey', 'genCA', 'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey',
     'buildCustomCert', 'encryptAES'].map((n): [string, string] => [n, NONDETERMINISTIC]),
   ...['decryptAES', 'derivePassword'].map((n): [string, string] => [n, 'not implemented']),
-  ...['urlParse', 'urlJoin'].map((n): [string, string] => [n, "URL functions are not implemented (Go's net/url parsing)"]),
 ]);
 
 /** Builds the function map once; later entries win, as FuncMap layering does in Go. */
 function build(): FuncMap {
   const m = new Map<string, TemplateFunction>(BUILTINS);
-  for (const family of [STRING_FUNCS, NUMERIC_FUNCS, DEFAULT_FUNCS, ENCODING_FUNCS, LIST_FUNCS, DICT_FUNCS, REGEX_FUNCS, DATE_FUNCS, SEMVER_FUNCS, ESO_FUNCS]) {
+  for (const family of [STRING_FUNCS, NUMERIC_FUNCS, DEFAULT_FUNCS, ENCODING_FUNCS, LIST_FUNCS, DICT_FUNCS, REGEX_FUNCS, DATE_FUNCS, SEMVER_FUNCS, URL_FUNCS, ESO_FUNCS]) {
     for (const [name, f] of family) m.set(name, f);
   }
   for (const name of EXCLUDED.keys()) m.delete(name);
