@@ -33,6 +33,7 @@ import type { RateLimiter } from './cloud/rate-limit.ts';
 import type { RetryPolicy } from './cloud/retry.ts';
 import { applyRules, keepLastGood, listFetches, type RuleFailure, type RuleOptions, type TemplateSources } from './rules/index.ts';
 import { TemplateCache } from './rules/template-cache.ts';
+import { loadTemplateEngine } from './rules/template-engine.ts';
 
 /** The process's parse cache: the agent calls refreshOnce again and again in one process. */
 const PROCESS_TEMPLATE_CACHE = new TemplateCache();
@@ -139,6 +140,7 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
  */
 async function settleFolder(deps: RefreshDeps, es: PlannedExternalSecret, results: FetchResults, outcome: RefreshOutcome, lastGood: Map<string, FileSet>, templateCache: TemplateCache): Promise<void> {
   const templates = es.template === undefined || deps.templateSources === undefined ? new Map() : await deps.templateSources(es);
+  if (es.template !== undefined) await loadTemplateEngine();
   const applied = applyRules(es, results, templates, { ...deps.ruleOptions, templateCache });
   const { files, failures } = applied;
   const previous = lastGood.get(es.name);

@@ -4,9 +4,10 @@
  * old one goes away by itself. Bounded twice: a refresh boundary (`endRefresh`) drops every entry
  * that refresh did not use, and within one refresh at most `maxEntries` entries and `maxBytes`
  * of source text are kept (least recently used first out). A cached template is immutable: the
- * engine's execution does not change a parsed tree.
+ * engine's execution does not change a parsed tree. Needs the engine loaded (template-engine.ts).
  */
-import { parseTemplate, type ParsedTemplate } from '../../common/templates/index.ts';
+import type { ParsedTemplate } from '../../common/templates/index.ts';
+import { templateEngine } from './template-engine.ts';
 
 export interface TemplateCacheLimits { maxEntries: number; maxBytes: number }
 /** Room for every template of a large pod (templates of an ExternalSecret are usually a handful). */
@@ -38,7 +39,7 @@ export class TemplateCache {
       return hit.parsed;
     }
     this.misses++;
-    const parsed = parseTemplate(name, source);
+    const parsed = templateEngine().parseTemplate(name, source);
     const entry: Entry = { parsed, bytes: Buffer.byteLength(source, 'utf8'), used: true };
     this.#entries.set(key, entry);
     this.#bytes += entry.bytes;

@@ -9,10 +9,11 @@
  * ExternalSecret: no files are returned, so the agent keeps the last good ones.
  */
 import { ErrorCode } from '../../common/errors.ts';
-import { TemplateExecError, TemplateParseError, executeTemplate, parseTemplate, secretData, type ParsedTemplate } from '../../common/templates/index.ts';
+import type { ParsedTemplate, secretData } from '../../common/templates/index.ts';
 import type { PlannedExternalSecret, PlannedTemplate, PlannedTemplateItem } from '../../contract/injector-config-schema.ts';
 import { secretKeyProblem } from './secret-key.ts';
 import type { TemplateCache } from './template-cache.ts';
+import { templateEngine } from './template-engine.ts';
 
 /** How a template text becomes a parsed template: parseTemplate, or a TemplateCache's parse. */
 type Parse = (name: string, source: string) => ParsedTemplate;
@@ -36,6 +37,7 @@ const text = new TextDecoder('utf-8');
 
 /** Renders one template text; parse and execution errors become a Failed naming where. */
 function render(parse: Parse, name: string, source: string, dot: ReturnType<typeof secretData>, where: string): string {
+  const { TemplateExecError, TemplateParseError, executeTemplate } = templateEngine();
   try {
     return executeTemplate(parse(name, source), dot);
   } catch (e) {
@@ -73,7 +75,7 @@ function renderItems(parse: Parse, kind: 'configMap' | 'secret', name: string, i
 
 /** The files the templates produce, in ack-secret-manager's order (inline data, then templateFrom). */
 function renderAll(parse: Parse, t: PlannedTemplate, raw: ReadonlyMap<string, Uint8Array>, sources: TemplateSources): { produced: Map<string, string>; replace: boolean } {
-  const dot = secretData(new Map([...raw].map(([k, v]) => [k, text.decode(v)])));
+  const dot = templateEngine().secretData(new Map([...raw].map(([k, v]) => [k, text.decode(v)])));
   const produced = new Map<string, string>();
   const inline = Object.entries(t.data);
   for (const [key, source] of inline) produced.set(key, render(parse, key, source, dot, `target.template.data[${JSON.stringify(key)}]`));
@@ -99,7 +101,7 @@ export function applyTemplates(es: PlannedExternalSecret, raw: ReadonlyMap<strin
   if (t === undefined) return { files: new Map(raw), invalidKeys: [] };
   let result: ReturnType<typeof renderAll>;
   try {
-    result = renderAll(cache === undefined ? parseTemplate : (n, src) => cache.parse(n, src), t, raw, sources);
+    result = renderAll(cache === undefined ? templateEngine().parseTemplate : (n, src) => cache.parse(n, src), t, raw, sources);
   } catch (e) {
     if (e instanceof Failed) return { failed: e.failure };
     throw e;

@@ -10,6 +10,10 @@ import { planExternalSecret } from '../../injector/render-command.ts';
 import { applyRules, listFetches } from '../../injector/rules/index.ts';
 import { TemplateCache } from '../../injector/rules/template-cache.ts';
 import { fetchResultsFromValues, parseValuesFile } from '../../injector/values-file.ts';
+import { loadTemplateEngine } from '../../injector/rules/template-engine.ts';
+
+// The rules reach the engine through the lazy loader, as the agent does (template-engine.ts).
+await loadTemplateEngine();
 
 /** One step of a scenario: parse (name, source), or end the refresh. */
 type Step = { parse: [string, string] } | { end: true };
