@@ -13,12 +13,13 @@ import { ROOT_DIR } from './fixtures.ts';
 export interface HelperBundles {
   webhookServer: string;
   minimalClient: string;
+  templateRender: string;
 }
 
-/** Builds both helpers into `outDir` (same esbuild settings as scripts/bundle.mjs, one file each). */
+/** Builds the helpers into `outDir` (same esbuild settings as scripts/bundle.mjs, one file each). */
 export async function buildHelperBundles(outDir: string): Promise<HelperBundles> {
-  const out: HelperBundles = { webhookServer: join(outDir, 'webhook-server-process.mjs'), minimalClient: join(outDir, 'minimal-client.mjs') };
-  for (const [entry, outfile] of [['bench/webhook-server-process.ts', out.webhookServer], ['bench/minimal-client.ts', out.minimalClient]] as const) {
+  const out: HelperBundles = { webhookServer: join(outDir, 'webhook-server-process.mjs'), minimalClient: join(outDir, 'minimal-client.mjs'), templateRender: join(outDir, 'template-render-process.mjs') };
+  for (const [entry, outfile] of [['bench/webhook-server-process.ts', out.webhookServer], ['bench/minimal-client.ts', out.minimalClient], ['bench/template-render-process.ts', out.templateRender]] as const) {
     await build({
       absWorkingDir: ROOT_DIR,
       entryPoints: [entry],

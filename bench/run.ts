@@ -9,7 +9,8 @@
  * wrong); whatever did run is still written.
  *
  * Flags: --quick (shorter loads and fewer cycles, for trying the harness; not for results),
- *        --only webhook|init|agent|scaling (repeatable), --out FILE (default bench/results.json).
+ *        --only webhook|init|agent|scaling|templates (repeatable), --out FILE (default bench/results.json).
+ * `templates` (issue 16, bench/template-render.ts): a refresh's templates with the parse cache vs without.
  * `scaling` (issue 13, bench/admission-scaling.ts) grows each admission dimension 10× and 100×.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,8 +29,9 @@ import { currentLoadAverage, describeMachine } from './machine.ts';
 import { judgeTargets } from './targets.ts';
 import { runWebhookBenchmark, type WebhookResults } from './webhook-load.ts';
 import { runScalingBenchmark, type ScalingResults } from './admission-scaling.ts';
+import { runTemplateRenderBenchmark, type TemplateRenderResults } from './template-render.ts';
 
-const BENCHMARKS = ['webhook', 'init', 'agent', 'scaling'] as const;
+const BENCHMARKS = ['webhook', 'init', 'agent', 'scaling', 'templates'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 /**
@@ -38,8 +40,8 @@ type BenchmarkName = (typeof BENCHMARKS)[number];
  * the 1000 cycles near one minute. Quick: the same code paths, a fraction of the time.
  */
 const SIZES = {
-  full: { warmupMs: 2000, durationMs: 10_000, initRuns: 11, refreshes: 1000, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, limitStepMi: 2, scalingRuns: 11 },
-  quick: { warmupMs: 500, durationMs: 2000, initRuns: 3, refreshes: 200, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, limitStepMi: 8, scalingRuns: 3 },
+  full: { warmupMs: 2000, durationMs: 10_000, initRuns: 11, refreshes: 1000, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, limitStepMi: 2, scalingRuns: 11, templateIterations: 300, templateRounds: 7 },
+  quick: { warmupMs: 500, durationMs: 2000, initRuns: 3, refreshes: 200, baselineAfter: 100, intervalMs: 25, credentialLifetimeSeconds: 20, limitStepMi: 8, scalingRuns: 3, templateIterations: 50, templateRounds: 3 },
 } as const;
 
 function log(line: string): void {
@@ -84,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
   let agent: AgentResults | undefined;
   let agentTemplates: AgentResults | undefined;
   let scaling: ScalingResults | undefined;
+  let templateRender: TemplateRenderResults | undefined;
   let minimal: AgentResults | undefined;
   let minLimit: MinLimitResults | undefined;
   // The NODE_OPTIONS the webhook injects for the default limit: every injector figure is the
@@ -100,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     }
   };
   try {
-    if (selected.has('webhook') || selected.has('agent')) helpers = await buildHelperBundles(workDir);
+    if (selected.has('webhook') || selected.has('agent') || selected.has('templates')) helpers = await buildHelperBundles(workDir);
     await attempt('webhook', async () => { webhook = await runWebhookBenchmark({ workDir, ...(helpers === undefined ? {} : { serverScript: helpers.webhookServer }), warmupMs: size.warmupMs, durationMs: size.durationMs, log }); });
     await attempt('init', async () => { init = await runInitBenchmark({ workDir, runs: size.initRuns, bundle, initNodeOptions, agentNodeOptions, log }); });
     const run = { workDir, refreshes: size.refreshes, baselineAfter: size.baselineAfter, intervalMs: size.intervalMs, credentialLifetimeSeconds: size.credentialLifetimeSeconds };
@@ -121,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
     // The same run with target.template on two ExternalSecrets: the per-pod cost of templates.
     await attempt('agent', async () => { agentTemplates = await runAgentBenchmark({ ...agentOptions, templates: true }); }, 'agentTemplates');
     await attempt('scaling', async () => { scaling = await runScalingBenchmark({ runs: size.scalingRuns, log }); });
+    await attempt('templates', async () => { templateRender = runTemplateRenderBenchmark({ bundle: helpers!.templateRender, nodeOptions: agentNodeOptions, iterations: size.templateIterations, rounds: size.templateRounds, log }); });
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -146,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
     ...(sdkComparison === undefined ? {} : { sdkComparison }),
     ...(agentTemplates === undefined ? {} : { agentTemplates }),
     ...(scaling === undefined ? {} : { scaling }),
+    ...(templateRender === undefined ? {} : { templateRender }),
     targets,
     ...(Object.keys(errors).length === 0 ? {} : { errors }),
   };

@@ -32,6 +32,11 @@ import { recordFetch, type InjectorMetrics } from './injector-metrics.ts';
 import type { RateLimiter } from './cloud/rate-limit.ts';
 import type { RetryPolicy } from './cloud/retry.ts';
 import { applyRules, keepLastGood, listFetches, type RuleFailure, type RuleOptions, type TemplateSources } from './rules/index.ts';
+import { TemplateCache } from './rules/template-cache.ts';
+import { loadTemplateEngine } from './rules/template-engine.ts';
+
+/** The process's parse cache: the agent calls refreshOnce again and again in one process. */
+const PROCESS_TEMPLATE_CACHE = new TemplateCache();
 
 /** A folder's file set: Secret key → bytes. */
 export type FileSet = ReadonlyMap<string, Uint8Array>;
@@ -92,6 +97,8 @@ export interface RefreshDeps {
   cleanup?: CleanupState | undefined;
   /** The ConfigMap/Secret templates an ExternalSecret's templateFrom names (injector/files/template-sources.ts). */
   templateSources?: (es: PlannedExternalSecret) => Promise<TemplateSources>;
+  /** Parsed templates across refreshes; the process's own cache when absent. */
+  templateCache?: TemplateCache;
 }
 
 /**
@@ -122,7 +129,10 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
   // 2.
   if (deps.signal?.aborted === true) return { ...outcome, complete: false, clean: false, aborted: true };
   // 3.
-  for (const es of deps.externalSecrets) await settleFolder(deps, es, results, outcome, lastGood);
+  const templateCache = deps.templateCache ?? PROCESS_TEMPLATE_CACHE;
+  for (const es of deps.externalSecrets) await settleFolder(deps, es, results, outcome, lastGood, templateCache);
+  // Templates this refresh did not use (an edited ConfigMap's old text) leave the cache.
+  templateCache.endRefresh();
   return outcome;
 }
 
@@ -131,9 +141,10 @@ export async function refreshOnce(deps: RefreshDeps, lastGood: Map<string, FileS
  * cleanup opt-in empties the folder; the zero-output guard keeps it; the clean, partial-merged
  * or key-dropped set is written; or nothing is written (kept).
  */
-async function settleFolder(deps: RefreshDeps, es: PlannedExternalSecret, results: FetchResults, outcome: RefreshOutcome, lastGood: Map<string, FileSet>): Promise<void> {
+async function settleFolder(deps: RefreshDeps, es: PlannedExternalSecret, results: FetchResults, outcome: RefreshOutcome, lastGood: Map<string, FileSet>, templateCache: TemplateCache): Promise<void> {
   const templates = es.template === undefined || deps.templateSources === undefined ? new Map() : await deps.templateSources(es);
-  const applied = applyRules(es, results, templates, deps.ruleOptions);
+  if (es.template !== undefined) await loadTemplateEngine();
+  const applied = applyRules(es, results, templates, { ...deps.ruleOptions, templateCache });
   const { files, failures } = applied;
   const previous = lastGood.get(es.name);
   let allGone = failures.length > 0 && files.size === 0;

@@ -15,6 +15,7 @@ import { oosVersionProblem } from '../contract/oos-version.ts';
 import { cleanLeftovers, writeFileSet } from './files/atomic-writer.ts';
 import { planTemplate } from '../contract/template-plan.ts';
 import { applyRules, listFetches, secretKeyProblem, type RuleFailure } from './rules/index.ts';
+import { loadTemplateEngine } from './rules/template-engine.ts';
 import { fetchResultsFromValues, parseValuesFile } from './values-file.ts';
 
 /** The credential profile id render assigns to every entry (there are no credentials offline). */
@@ -265,6 +266,7 @@ export async function run(argv: string[]): Promise<number> {
   const lines: string[] = [];
   for (const es of planned) {
     const results = fetchResultsFromValues(values, listFetches(es));
+    if (es.template !== undefined) await loadTemplateEngine();
     const applied = applyRules(es, results, values.templates, { jmesPathRawFallback: flags.jmesPathRawFallback });
     failures.push(...applied.failures);
     const dir = join(flags.out, es.name);

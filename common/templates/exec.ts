@@ -271,11 +271,11 @@ class State {
 
   evalFieldChain(dot: Val, receiver: Val, node: Node, ident: readonly string[], args: readonly Node[], final: Final): Val {
     let r = receiver;
-    for (let i = 0; i < ident.length - 1; i++) r = this.evalField(ident[i]!, [], MISSING, r);
-    return this.evalField(ident[ident.length - 1]!, args, final, r);
+    for (let i = 0; i < ident.length - 1; i++) r = this.evalField(dot, ident[i]!, [], MISSING, r, node);
+    return this.evalField(dot, ident[ident.length - 1]!, args, final, r, node);
   }
 
-  evalField(name: string, args: readonly Node[], final: Final, receiver: Val): Val {
+  evalField(dot: Val, name: string, args: readonly Node[], final: Final, receiver: Val, node: Node): Val {
     if (receiver === NO_VALUE) {
       if (this.s.missingKey === 'error') this.errorf(`nil data; no entry for key ${JSON.stringify(name)}`);
       return NO_VALUE;
@@ -294,7 +294,7 @@ class State {
     if (receiver instanceof GoObject) {
       // Go looks up a method first; these types have no exported fields.
       const m = receiver.method(name);
-      if (m !== undefined) return this.evalCall(NO_VALUE, m, this.node!, name, args.length === 0 ? [this.node!] : args, final);
+      if (m !== undefined) return this.evalCall(dot, m, node, name, args, final);
     }
     return this.errorf(`can't evaluate field ${name} in type ${typeName(receiver)}`);
   }

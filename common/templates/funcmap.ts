@@ -6,13 +6,16 @@
 import { BUILTINS } from './builtins.ts';
 import { ESO_FUNCS } from './eso-functions.ts';
 import type { FuncMap, TemplateFunction } from './function-types.ts';
+import { CRYPTO_FUNCS } from './sprig/crypto.ts';
 import { DATE_FUNCS } from './sprig/date.ts';
 import { DICT_FUNCS, LIST_FUNCS, deepEqual } from './sprig/collections.ts';
 import { DEFAULT_FUNCS, bindDeepEqual } from './sprig/defaults.ts';
 import { ENCODING_FUNCS } from './sprig/encoding.ts';
 import { NUMERIC_FUNCS } from './sprig/numeric.ts';
 import { REGEX_FUNCS } from './sprig/regex.ts';
+import { SEMVER_FUNCS } from './sprig/semver.ts';
 import { STRING_FUNCS } from './sprig/strings.ts';
+import { URL_FUNCS } from './sprig/url.ts';
 
 bindDeepEqual(deepEqual);
 
@@ -29,15 +32,12 @@ export const EXCLUDED: ReadonlyMap<string, string> = new Map([
   ...['randAlphaNum', 'randAlpha', 'randAscii', 'randNumeric', 'randInt', 'randBytes', 'shuffle', 'uuidv4', 'now', 'ago',
     'genPrivateKey', 'genCA', 'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey',
     'buildCustomCert', 'encryptAES'].map((n): [string, string] => [n, NONDETERMINISTIC]),
-  ...['decryptAES', 'derivePassword'].map((n): [string, string] => [n, 'not implemented']),
-  ...['semver', 'semverCompare'].map((n): [string, string] => [n, 'semantic-version functions are not implemented']),
-  ...['urlParse', 'urlJoin'].map((n): [string, string] => [n, "URL functions are not implemented (Go's net/url parsing)"]),
 ]);
 
 /** Builds the function map once; later entries win, as FuncMap layering does in Go. */
 function build(): FuncMap {
   const m = new Map<string, TemplateFunction>(BUILTINS);
-  for (const family of [STRING_FUNCS, NUMERIC_FUNCS, DEFAULT_FUNCS, ENCODING_FUNCS, LIST_FUNCS, DICT_FUNCS, REGEX_FUNCS, DATE_FUNCS, ESO_FUNCS]) {
+  for (const family of [STRING_FUNCS, NUMERIC_FUNCS, DEFAULT_FUNCS, ENCODING_FUNCS, LIST_FUNCS, DICT_FUNCS, REGEX_FUNCS, DATE_FUNCS, SEMVER_FUNCS, URL_FUNCS, CRYPTO_FUNCS, ESO_FUNCS]) {
     for (const [name, f] of family) m.set(name, f);
   }
   for (const name of EXCLUDED.keys()) m.delete(name);

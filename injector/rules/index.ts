@@ -15,6 +15,7 @@ import { fetchId, type FetchedValue, type FetchRequest, type FetchResults } from
 import { applyExtract } from './extract.ts';
 import { runJmesPaths } from './jmes-path.ts';
 import { secretKeyProblem } from './secret-key.ts';
+import type { TemplateCache } from './template-cache.ts';
 import { applyTemplates, type TemplateSources } from './templates.ts';
 
 export { isValidSecretKey, secretKeyProblem } from './secret-key.ts';
@@ -100,6 +101,8 @@ export interface RuleOptions {
    * entry fails instead, naming the path.
    */
   jmesPathRawFallback?: boolean;
+  /** Parsed templates kept across refreshes (the agent's; rules/template-cache.ts). */
+  templateCache?: TemplateCache;
 }
 
 /** The keys one data entry produces (reference §2.1-§2.2), or why the entry fails. */
@@ -140,7 +143,7 @@ export function applyRules(es: PlannedExternalSecret, results: FetchResults, tem
   const raw = applyRawRules(es, results, options);
   if (es.template === undefined) return raw;
   if (raw.failures.some((f) => f.scope === 'entry')) return { files: new Map(), failures: raw.failures };
-  const t = applyTemplates(es, raw.files, templateSources);
+  const t = applyTemplates(es, raw.files, templateSources, options.templateCache);
   if ('failed' in t) {
     return { files: new Map(), failures: [...raw.failures, { externalSecret: es.name, key: t.failed.key, code: t.failed.code, message: t.failed.message, entry: 'target.template', scope: 'entry' }] };
   }

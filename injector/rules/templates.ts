@@ -9,9 +9,14 @@
  * ExternalSecret: no files are returned, so the agent keeps the last good ones.
  */
 import { ErrorCode } from '../../common/errors.ts';
-import { TemplateExecError, TemplateParseError, executeTemplate, parseTemplate, secretData } from '../../common/templates/index.ts';
+import type { ParsedTemplate, secretData } from '../../common/templates/index.ts';
 import type { PlannedExternalSecret, PlannedTemplate, PlannedTemplateItem } from '../../contract/injector-config-schema.ts';
 import { secretKeyProblem } from './secret-key.ts';
+import type { TemplateCache } from './template-cache.ts';
+import { templateEngine } from './template-engine.ts';
+
+/** How a template text becomes a parsed template: parseTemplate, or a TemplateCache's parse. */
+type Parse = (name: string, source: string) => ParsedTemplate;
 
 /** Where a ConfigMap/Secret template lives: `configMap/<name>/<key>` or `secret/<name>/<key>`. */
 export const templateSourceId = (kind: 'configMap' | 'secret', name: string, key: string): string => `${kind}/${name}/${key}`;
@@ -31,9 +36,10 @@ const utf8 = new TextEncoder();
 const text = new TextDecoder('utf-8');
 
 /** Renders one template text; parse and execution errors become a Failed naming where. */
-function render(name: string, source: string, dot: ReturnType<typeof secretData>, where: string): string {
+function render(parse: Parse, name: string, source: string, dot: ReturnType<typeof secretData>, where: string): string {
+  const { TemplateExecError, TemplateParseError, executeTemplate } = templateEngine();
   try {
-    return executeTemplate(parseTemplate(name, source), dot);
+    return executeTemplate(parse(name, source), dot);
   } catch (e) {
     if (e instanceof TemplateParseError || e instanceof TemplateExecError) throw new Failed({ key: name, code: ErrorCode.TEMPLATE, where, message: `${where}: ${e.code}: ${e.message}` });
     throw e;
@@ -53,14 +59,14 @@ export function keysAndValues(out: string): Map<string, string> {
   return m;
 }
 
-function renderItems(kind: 'configMap' | 'secret', name: string, items: readonly PlannedTemplateItem[], sources: TemplateSources, dot: ReturnType<typeof secretData>, where: string): Map<string, string> {
+function renderItems(parse: Parse, kind: 'configMap' | 'secret', name: string, items: readonly PlannedTemplateItem[], sources: TemplateSources, dot: ReturnType<typeof secretData>, where: string): Map<string, string> {
   const out = new Map<string, string>();
   const label = kind === 'configMap' ? 'ConfigMap' : 'Secret';
   items.forEach((item, i) => {
     const itemWhere = `${where}.${kind}.items[${i}]`;
     const src = sources.get(templateSourceId(kind, name, item.key));
     if (src === undefined) throw new Failed({ key: item.key, code: ErrorCode.TEMPLATE, where: itemWhere, message: `${itemWhere}: ${label} ${JSON.stringify(name)} has no key ${JSON.stringify(item.key)} (or does not exist in the pod's namespace)` });
-    const rendered = render(`${kind}/${name}/${item.key}`, src, dot, itemWhere);
+    const rendered = render(parse, `${kind}/${name}/${item.key}`, src, dot, itemWhere);
     if (item.templateAs === 'KeysAndValues') for (const [k, v] of keysAndValues(rendered)) out.set(k, v);
     else out.set(item.key, rendered);
   });
@@ -68,16 +74,16 @@ function renderItems(kind: 'configMap' | 'secret', name: string, items: readonly
 }
 
 /** The files the templates produce, in ack-secret-manager's order (inline data, then templateFrom). */
-function renderAll(t: PlannedTemplate, raw: ReadonlyMap<string, Uint8Array>, sources: TemplateSources): { produced: Map<string, string>; replace: boolean } {
-  const dot = secretData(new Map([...raw].map(([k, v]) => [k, text.decode(v)])));
+function renderAll(parse: Parse, t: PlannedTemplate, raw: ReadonlyMap<string, Uint8Array>, sources: TemplateSources): { produced: Map<string, string>; replace: boolean } {
+  const dot = templateEngine().secretData(new Map([...raw].map(([k, v]) => [k, text.decode(v)])));
   const produced = new Map<string, string>();
   const inline = Object.entries(t.data);
-  for (const [key, source] of inline) produced.set(key, render(key, source, dot, `target.template.data[${JSON.stringify(key)}]`));
+  for (const [key, source] of inline) produced.set(key, render(parse, key, source, dot, `target.template.data[${JSON.stringify(key)}]`));
   t.templateFrom.forEach((f, i) => {
     const where = `target.template.templateFrom[${i}]`;
-    if ('literal' in f) produced.set('literal', render('literal', f.literal, dot, where));
-    else if ('configMap' in f) for (const [k, v] of renderItems('configMap', f.configMap.name, f.configMap.items, sources, dot, where)) produced.set(k, v);
-    else for (const [k, v] of renderItems('secret', f.secret.name, f.secret.items, sources, dot, where)) produced.set(k, v);
+    if ('literal' in f) produced.set('literal', render(parse, 'literal', f.literal, dot, where));
+    else if ('configMap' in f) for (const [k, v] of renderItems(parse, 'configMap', f.configMap.name, f.configMap.items, sources, dot, where)) produced.set(k, v);
+    else for (const [k, v] of renderItems(parse, 'secret', f.secret.name, f.secret.items, sources, dot, where)) produced.set(k, v);
   });
   // Replace clears the raw keys when anything renders into data (an empty `data: {}` keeps them).
   const replace = t.mergePolicy === 'Replace' && (inline.length > 0 || t.templateFrom.length > 0);
@@ -87,14 +93,15 @@ function renderAll(t: PlannedTemplate, raw: ReadonlyMap<string, Uint8Array>, sou
 /**
  * Applies the ExternalSecret's templates to its raw files. Returns the final files and the
  * key-scoped problems (template keys that are not valid Secret keys, dropped as upstream does),
- * or `failed` when the ExternalSecret fails as a whole.
+ * or `failed` when the ExternalSecret fails as a whole. With a `cache` (the agent's), unchanged
+ * template texts are not parsed again (template-cache.ts); the result is the same either way.
  */
-export function applyTemplates(es: PlannedExternalSecret, raw: ReadonlyMap<string, Uint8Array>, sources: TemplateSources): { files: Map<string, Uint8Array>; invalidKeys: { key: string; message: string }[] } | { failed: TemplateFailure } {
+export function applyTemplates(es: PlannedExternalSecret, raw: ReadonlyMap<string, Uint8Array>, sources: TemplateSources, cache?: TemplateCache): { files: Map<string, Uint8Array>; invalidKeys: { key: string; message: string }[] } | { failed: TemplateFailure } {
   const t = es.template;
   if (t === undefined) return { files: new Map(raw), invalidKeys: [] };
   let result: ReturnType<typeof renderAll>;
   try {
-    result = renderAll(t, raw, sources);
+    result = renderAll(cache === undefined ? templateEngine().parseTemplate : (n, src) => cache.parse(n, src), t, raw, sources);
   } catch (e) {
     if (e instanceof Failed) return { failed: e.failure };
     throw e;

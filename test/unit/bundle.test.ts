@@ -147,6 +147,15 @@ describe('the esbuild bundles outside the source tree', () => {
     assert.deepEqual(initInputs.filter((i) => i.startsWith('node_modules/lodash')), [], 'lodash is loaded by init or agent');
   });
 
+  it('keeps the template engine out of what init and agent load at start (injector/rules/template-engine.ts loads it on the first template)', () => {
+    const chunkOf = (input: string): string => Object.keys(meta.outputs).find((o) => Object.keys(meta.outputs[o]!.inputs).includes(input))!;
+    for (const command of ['injector/init-command.ts', 'injector/agent-command.ts']) {
+      const inputs = inputsOf(meta, staticClosure(meta, chunkOf(command)));
+      assert.deepEqual(inputs.filter((i) => i.startsWith('common/templates/')), [], `${command} loads the template engine at start`);
+    }
+    assert.ok(Object.values(meta.outputs).some((o) => Object.keys(o.inputs).includes('common/templates/exec.ts')), 'the engine is still bundled');
+  });
+
   it('fills the compile cache beside the bundle, one sub-folder per Node version, arch, V8 flag hash and user', async () => {
     // Two flag hashes: the default flags (webhook, init), and --jitless, which the webhook injects
     // into the agent (webhook/pod/container-base.ts; the heap-size flags do not count).

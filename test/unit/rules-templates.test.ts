@@ -9,6 +9,10 @@ import { planTemplate } from '../../contract/template-plan.ts';
 import { planExternalSecret } from '../../injector/render-command.ts';
 import { applyRules, listFetches } from '../../injector/rules/index.ts';
 import { fetchResultsFromValues, parseValuesFile } from '../../injector/values-file.ts';
+import { loadTemplateEngine } from '../../injector/rules/template-engine.ts';
+
+// The rules reach the engine through the lazy loader, as the agent does (template-engine.ts).
+await loadTemplateEngine();
 
 interface Case {
   name: string;

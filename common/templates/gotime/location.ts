@@ -7,11 +7,12 @@
  * node's is the application's, so templates see the same time zone wherever they run (the oracle
  * runs Go with TZ=UTC, where Go's Local is named "UTC" and has offset 0).
  *
- * Abbreviations: Intl has no API for the tz database's abbreviations, so a named zone's `MST`
- * is the first alphabetic short name among a few English locales (EST, CET, BST, IST, JST, AEST
- * ...) and otherwise Go's numeric form (`+08`, `-0330`), as the database writes zones without an
- * abbreviation. Where the database has a letter abbreviation no locale prints (Asia/Shanghai's
- * CST, Europe/Moscow's MSK), the engine prints the numeric form (docs/templates.md, differences).
+ * Abbreviations: Intl has no API for the tz database's abbreviations. A named zone's `MST` is
+ * the database's abbreviation for the zone's offset from zone-abbreviations.ts where Intl cannot
+ * print it (Asia/Shanghai's CST, Europe/Moscow's MSK: generated from Go's copy of the database for
+ * 2000–2037), else the first alphabetic short name among a few English locales (EST, CET, BST,
+ * JST, AEST ...), else Go's numeric form (`+08`, `-0330`), as the database writes zones without
+ * an abbreviation. Historical abbreviations may differ (docs/templates.md, differences).
  */
 
 /** The zone in effect at an instant: Go's `name, offset` from Location.lookup. */
@@ -42,7 +43,9 @@ export function fixedZone(name: string, offset: number): Location {
   return loc;
 }
 
-const LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-AU', 'ja-JP'] as const;
+import { ZONE_ABBREVIATIONS } from './zone-abbreviations.ts';
+
+export const LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-AU', 'ja-JP'] as const;
 const named = new Map<string, Location | null>();
 /** Bounded: Intl formatters per zone are cached, and the cache holds at most this many zones. */
 const MAX_ZONES = 64;
@@ -58,19 +61,35 @@ function numericAbbrev(offset: number): string {
 /** Intl's Date range is ±8.64e15 ms; instants beyond it use the edge's zone. */
 const clampMs = (sec: number): number => Math.max(-8.64e12, Math.min(8.64e12, sec)) * 1000;
 
+/** The heuristic abbreviation from Intl's short zone names (also used by the table's generator). */
+export function intlAbbrev(shortNames: readonly string[], offset: number): string {
+  for (const s of shortNames) if (/^[A-Z]{3,5}$/.test(s) && (s !== 'GMT' || offset === 0)) return s;
+  return numericAbbrev(offset);
+}
+
+/** Parsed lazily: zone → offset → abbreviation. */
+let table: Map<string, Map<number, string>> | undefined;
+function tableFor(zone: string): Map<number, string> | undefined {
+  if (table === undefined) {
+    table = new Map();
+    for (const line of ZONE_ABBREVIATIONS.split('\n')) {
+      const [z, ...pairs] = line.split(' ');
+      if (z) table.set(z, new Map(pairs.map((p) => { const at = p.indexOf('='); return [Number(p.slice(0, at)), p.slice(at + 1)]; })));
+    }
+  }
+  return table.get(zone);
+}
+
 function intlLocation(name: string): Location {
   const offsetFmt = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset', year: 'numeric' });
   const shortFmts = LOCALES.map((l) => new Intl.DateTimeFormat(l, { timeZone: name, timeZoneName: 'short', year: 'numeric' }));
   const part = (f: Intl.DateTimeFormat, ms: number): string => f.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const known = tableFor(offsetFmt.resolvedOptions().timeZone);
   return new Location(name, (unixSec) => {
     const ms = clampMs(unixSec);
     const m = /^GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(part(offsetFmt, ms));
     const offset = m?.[1] === undefined ? 0 : (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0));
-    for (const f of shortFmts) {
-      const s = part(f, ms);
-      if (/^[A-Z]{3,5}$/.test(s) && (s !== 'GMT' || offset === 0)) return { abbrev: s, offset };
-    }
-    return { abbrev: numericAbbrev(offset), offset };
+    return { abbrev: known?.get(offset) ?? intlAbbrev(shortFmts.map((f) => part(f, ms)), offset), offset };
   });
 }
 

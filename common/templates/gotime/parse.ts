@@ -166,21 +166,7 @@ function parseElem(std: StdChunk, value: string, layoutRest: string, f: Fields):
       [f.min, value] = getnum(value, std.code === Std.zeroMinute);
       if (f.min < 0 || f.min >= 60) range = 'minute';
       break;
-    case Std.second: case Std.zeroSecond: {
-      [f.sec, value] = getnum(value, std.code === Std.zeroSecond);
-      if (f.sec < 0 || f.sec >= 60) { range = 'second'; break; }
-      // A fractional second in the value that the layout does not ask for is taken here.
-      if (value.length >= 2 && commaOrPeriod(value[0]) && isDigitAt(value, 1)) {
-        const next = nextStdChunk(layoutRest).std.code;
-        if (next === Std.fracSecond0 || next === Std.fracSecond9) break;
-        let n = 2;
-        while (n < value.length && isDigitAt(value, n)) n++;
-        const r = parseNanoseconds(value, n);
-        f.nsec = r.ns; range = r.range;
-        value = value.slice(n);
-      }
-      break;
-    }
+    case Std.second: case Std.zeroSecond: return parseSecond(std, value, layoutRest, f);
     case Std.pm: case Std.lowerPm: {
       if (value.length < 2) throw new Bad();
       p = value.slice(0, 2); value = value.slice(2);
@@ -195,26 +181,43 @@ function parseElem(std: StdChunk, value: string, layoutRest: string, f: Fields):
       f.zoneName = value.slice(0, n); value = value.slice(n);
       break;
     }
-    case Std.fracSecond0: {
-      const ndigit = 1 + std.digits;
-      if (value.length < ndigit) throw new Bad();
-      const r = parseNanoseconds(value, ndigit);
-      f.nsec = r.ns; range = r.range;
-      value = value.slice(ndigit);
-      break;
-    }
-    case Std.fracSecond9: {
-      if (value.length < 2 || !commaOrPeriod(value[0]) || !isDigitAt(value, 1)) break;
-      let i = 0;
-      while (i + 1 < value.length && isDigitAt(value, i + 1)) i++;
-      const r = parseNanoseconds(value, 1 + i);
-      f.nsec = r.ns; range = r.range;
-      value = value.slice(1 + i);
-      break;
-    }
+    case Std.fracSecond0: case Std.fracSecond9: return parseFraction(std, value, f);
     default: return parseOffset(std, value, f);
   }
   return { value, range };
+}
+
+/** Seconds, and a fractional second the layout does not ask for. */
+function parseSecond(std: StdChunk, value: string, layoutRest: string, f: Fields): { value: string; range: string } {
+  [f.sec, value] = getnum(value, std.code === Std.zeroSecond);
+  if (f.sec < 0 || f.sec >= 60) return { value, range: 'second' };
+  if (value.length >= 2 && commaOrPeriod(value[0]) && isDigitAt(value, 1)) {
+    const next = nextStdChunk(layoutRest).std.code;
+    if (next === Std.fracSecond0 || next === Std.fracSecond9) return { value, range: '' };
+    let n = 2;
+    while (n < value.length && isDigitAt(value, n)) n++;
+    const r = parseNanoseconds(value, n);
+    f.nsec = r.ns;
+    return { value: value.slice(n), range: r.range };
+  }
+  return { value, range: '' };
+}
+
+/** `.000` takes exactly its digits; `.999` takes any number, or nothing. */
+function parseFraction(std: StdChunk, value: string, f: Fields): { value: string; range: string } {
+  if (std.code === Std.fracSecond0) {
+    const ndigit = 1 + std.digits;
+    if (value.length < ndigit) throw new Bad();
+    const r = parseNanoseconds(value, ndigit);
+    f.nsec = r.ns;
+    return { value: value.slice(ndigit), range: r.range };
+  }
+  if (value.length < 2 || !commaOrPeriod(value[0]) || !isDigitAt(value, 1)) return { value, range: '' };
+  let i = 0;
+  while (i + 1 < value.length && isDigitAt(value, i + 1)) i++;
+  const r = parseNanoseconds(value, 1 + i);
+  f.nsec = r.ns;
+  return { value: value.slice(1 + i), range: r.range };
 }
 
 /** The numeric zone elements (`-0700`, `Z07:00`, ...). */
