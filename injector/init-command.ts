@@ -12,7 +12,7 @@ import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.t
 import { folderWriter } from './files/folder-writer.ts';
 import { refreshOnce, type EntryFailure, type FileSet } from './refresh.ts';
 import { readTemplateSources } from './files/template-sources.ts';
-import { backoffDelay, sleep, type RetryPolicy } from './cloud/retry.ts';
+import { backoffDelay, sleep, toInjectorError, withRetry, type RetryPolicy } from './cloud/retry.ts';
 import { CachedCredentialSource } from './cloud/credentials.ts';
 import { fingerprintFiles, HANDOFF_VERSION, writeHandoff, type Handoff } from './handoff.ts';
 
@@ -88,6 +88,7 @@ export async function runInit(rt: InjectorRuntime, budgetSeconds: number | undef
   const write = folderWriter(config);
   let failures: EntryFailure[] = [];
   let pending = config.externalSecrets;
+  await warmCredentials(rt, deadline, signal);
   for (let round = 1; ; round++) {
     // 2.
     const outcome = await refreshOnce({ externalSecrets: pending, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, retryPolicy: INIT_RETRY_POLICY, deadline, write, logger, metrics: rt.metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood);
@@ -114,6 +115,23 @@ export async function runInit(rt: InjectorRuntime, budgetSeconds: number | undef
   // 6.
   for (const f of failures) process.stderr.write(`${formatFailure(f)}\n`);
   return 1;
+}
+
+/**
+ * Before step 2: obtain each STS-backed profile's credentials once, retrying throttling within the
+ * budget. Without it, the fetches of a pod (5 in parallel) each meet the throttled exchange and
+ * each retry it on its own backoff: up to 5 STS attempts per pod and wait, against the very quota
+ * that is short. A failure here is not final: the fetches then meet it again and report it per
+ * entry, and a permanent one (denied) fails them at once.
+ */
+async function warmCredentials(rt: InjectorRuntime, deadline: number, signal: AbortSignal): Promise<void> {
+  for (const [id, source] of rt.credentials) {
+    if (!(source instanceof CachedCredentialSource)) continue;
+    await withRetry(() => source.get(), (err) => toInjectorError(err, ErrorCode.CREDENTIALS, { service: 'sts', action: 'credentials', subject: id }), {
+      policy: INIT_RETRY_POLICY, deadline, signal,
+      onRetry: (err, attempt, delayMs) => rt.logger.info({ profile: id, cloudCode: err.detail.cloudCode, attempt, delayMs }, 'credentials not obtained yet; retrying'),
+    }).catch(() => undefined);
+  }
 }
 
 /**
