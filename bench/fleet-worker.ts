@@ -70,7 +70,8 @@ process.on('message', (m: Message) => {
     for (const pod of m.pods) running.push(runPod(pod).catch((err: unknown) => { send({ type: 'error', id: pod.id, message: err instanceof Error ? err.message : String(err) }); }));
   } else {
     stop.abort();
-    void Promise.allSettled(running).then(() => { send({ type: 'stopped' }); process.disconnect?.(); });
+    // The SDK's keep-alive sockets would hold the process open: exit once every pod has stopped.
+    void Promise.allSettled(running).then(() => { send({ type: 'stopped' }); setImmediate(() => process.exit(0)); });
   }
 });
 send({ type: 'ready' });

@@ -293,8 +293,11 @@ export async function runFleetBenchmark(o: FleetOptions, scenarios: readonly ('i
   const started = Date.now();
   const loadStart = currentLoadAverage();
   o.log(`fleet: ${o.pods} pods × ${o.secretsPerPod} secrets in ${o.workers} workers; STS ${o.limits.sts.limit}/${o.limits.sts.periodSeconds}s (burst ${o.limits.sts.burst}), KMS ${o.limits.kms.limit}/${o.limits.kms.periodSeconds}s (burst ${o.limits.kms.burst}); interval ${o.intervalSeconds} s`);
+  const summary = (name: string, r: FleetScenario): void => o.log(`fleet ${name}: initFailures ${r.initFailures}, allServed ${r.allServedSeconds} s (${r.ratioToLowerBound}× the bound), STS per pod ${r.stsCallsAtStart}, steady [${r.steadyCallsPerInterval.join(', ')}] per interval, peak-to-mean ${r.steadyPeakToMean}`);
   const improved = scenarios.includes('improved') ? await runFleetScenario(o, true) : undefined;
+  if (improved !== undefined) summary('improved', improved);
   const baseline = scenarios.includes('baseline') ? await runFleetScenario(o, false) : undefined;
+  if (baseline !== undefined) summary('baseline', baseline);
   const head = improved ?? baseline;
   if (head === undefined) throw new Error('fleet: no scenario selected');
   return {
