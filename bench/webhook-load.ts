@@ -4,9 +4,13 @@
  *
  * Each server and the load generator run in separate processes (the machine has few cores; a
  * shared event loop would measure the generator as much as the server). The load is the API
- * server's pattern: 8 kept-alive connections, one request in flight on each.
+ * server's pattern: 8 kept-alive connections, one request in flight on each. Both servers run
+ * with the NODE_OPTIONS the chart gives the webhook (`webhook.nodeOptions` in values.yaml), so the
+ * figures are the deployed process's and the comparison is of code, not of flags.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { LoadOptions, LoadResult } from './load-generator.ts';
 import { firstMessage, forkQuiet, stopChild } from './child-process.ts';
 import { FIXTURES_DIR, REVIEW_FILE, ROOT_DIR } from './fixtures.ts';
@@ -18,11 +22,21 @@ import type { ServerKind, ServerReady } from './webhook-server-process.ts';
 /** Concurrent connections (issue 7). */
 export const CONNECTIONS = 8;
 
+/** The chart's `webhook.nodeOptions` (charts/ack-secret-injector/values.yaml): what the deployed webhook runs with. */
+export async function chartWebhookNodeOptions(): Promise<string> {
+  const values = parseYaml(await readFile(join(ROOT_DIR, 'charts', 'ack-secret-injector', 'values.yaml'), 'utf8')) as { webhook?: { nodeOptions?: unknown } };
+  const options = values.webhook?.nodeOptions ?? '';
+  if (typeof options !== 'string') throw new Error('charts/ack-secret-injector/values.yaml: webhook.nodeOptions is not a string');
+  return options;
+}
+
 /** The load settings of one run. */
 export interface WebhookBenchOptions {
   workDir: string;
   /** The server harness to fork: bench/webhook-server-process.ts, or its bundle (bench/helper-bundles.ts). */
   serverScript?: string;
+  /** NODE_OPTIONS of both servers; the chart's by default (chartWebhookNodeOptions). */
+  nodeOptions?: string;
   warmupMs: number;
   durationMs: number;
   log: (line: string) => void;
@@ -60,6 +74,8 @@ export interface WebhookResults {
   rssAnonMb: number;
   bareRssMb: number;
   bareRssAnonMb: number;
+  /** NODE_OPTIONS both servers ran with (the chart's webhook.nodeOptions). */
+  nodeOptions: string;
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
@@ -71,9 +87,9 @@ export interface WebhookResults {
  * generator against it and wait for its result; 3. stop the server; 4. reduce the latencies.
  * Throws (the benchmark could not run) when a process fails or any answer was wrong.
  */
-async function measure(kind: ServerKind, tlsDir: string, caFile: string, o: WebhookBenchOptions): Promise<ServerFigures> {
+async function measure(kind: ServerKind, tlsDir: string, caFile: string, nodeOptions: string, o: WebhookBenchOptions): Promise<ServerFigures> {
   // 1.
-  const server = forkQuiet(o.serverScript ?? join(ROOT_DIR, 'bench', 'webhook-server-process.ts'), [kind, tlsDir, FIXTURES_DIR]);
+  const server = forkQuiet(o.serverScript ?? join(ROOT_DIR, 'bench', 'webhook-server-process.ts'), [kind, tlsDir, FIXTURES_DIR], { ...process.env, NODE_OPTIONS: nodeOptions });
   try {
     const { port } = await firstMessage<ServerReady>(`${kind} webhook server`, server, 30_000);
     // 2.
@@ -115,10 +131,11 @@ async function measure(kind: ServerKind, tlsDir: string, caFile: string, o: Webh
 /** Runs both servers, real first, and returns the webhook section of the results. */
 export async function runWebhookBenchmark(o: WebhookBenchOptions): Promise<WebhookResults> {
   const { tlsDir, caFile } = await writeBenchCertificate(o.workDir);
-  o.log(`webhook: real server, ${CONNECTIONS} connections, ${o.warmupMs / 1000} s warm-up + ${o.durationMs / 1000} s`);
-  const real = await measure('real', tlsDir, caFile, o);
+  const nodeOptions = o.nodeOptions ?? await chartWebhookNodeOptions();
+  o.log(`webhook: real server, ${CONNECTIONS} connections, ${o.warmupMs / 1000} s warm-up + ${o.durationMs / 1000} s, NODE_OPTIONS ${JSON.stringify(nodeOptions)}`);
+  const real = await measure('real', tlsDir, caFile, nodeOptions, o);
   o.log(`webhook: real ${real.admissionsPerSec}/s p50 ${real.p50Ms} ms p99 ${real.p99Ms} ms, RSS ${real.rssMb} MB (anon ${real.rssAnonMb}); now the bare server`);
-  const bare = await measure('bare', tlsDir, caFile, o);
+  const bare = await measure('bare', tlsDir, caFile, nodeOptions, o);
   o.log(`webhook: bare ${bare.admissionsPerSec}/s p50 ${bare.p50Ms} ms p99 ${bare.p99Ms} ms, RSS ${bare.rssMb} MB (anon ${bare.rssAnonMb})`);
   return {
     admissionsPerSec: real.admissionsPerSec,
@@ -135,6 +152,7 @@ export async function runWebhookBenchmark(o: WebhookBenchOptions): Promise<Webho
     rssAnonMb: real.rssAnonMb,
     bareRssMb: bare.rssMb,
     bareRssAnonMb: bare.rssAnonMb,
+    nodeOptions,
     connections: CONNECTIONS,
     durationSeconds: o.durationMs / 1000,
     warmupSeconds: o.warmupMs / 1000,

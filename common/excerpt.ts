@@ -56,3 +56,82 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'object') return 'an object';
   return `a ${typeof v}`;
 }
+
+/**
+ * The start of `JSON.stringify(v)`: at most `max` characters, followed by `…` when cut. The work
+ * is bounded too: serialising stops once `max` characters are written, a string is cut before it
+ * is escaped, and nesting cannot go deeper than `max` (each level writes a bracket), so a 1 MB
+ * string, a million-item list or a 50,000-deep object costs no more than a short value (issue 13:
+ * an excerpt that stringified the whole value first was bounded in size but not in work). The
+ * one cost that is not bounded is V8 listing an object's keys when the walk enters it.
+ */
+export function jsonExcerpt(v: unknown, max = EXCERPT_CHARS): string {
+  const out = new JsonPrefix(max);
+  if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return String(v);
+  out.value(v);
+  return out.text();
+}
+
+/** A JSON writer that stops writing once it holds more than `max` characters. */
+class JsonPrefix {
+  readonly #parts: string[] = [];
+  #length = 0;
+  readonly #max: number;
+  constructor(max: number) { this.#max = max; }
+
+  /** Whether the excerpt is already longer than the cap (the rest is never looked at). */
+  get full(): boolean { return this.#length > this.#max; }
+
+  write(s: string): void {
+    if (this.full) return;
+    this.#parts.push(s);
+    this.#length += s.length;
+  }
+
+  /** A string literal of at most one character more than is left of the budget. */
+  string(s: string): void {
+    this.write(JSON.stringify(clip(s, Math.max(0, this.#max - this.#length) + 1)));
+  }
+
+  /** Writes `v` as JSON.stringify would, up to the cap (an absent value in a list is `null`). */
+  value(v: unknown): void {
+    if (this.full) return;
+    if (typeof v === 'string') this.string(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') this.write(JSON.stringify(v));
+    else if (typeof v === 'bigint') this.write(String(v));
+    else if (Array.isArray(v)) this.list(v);
+    else if (typeof v === 'object' && v !== null) this.object(v as Record<string, unknown>);
+    else this.write('null');
+  }
+
+  list(items: readonly unknown[]): void {
+    this.write('[');
+    for (let i = 0; i < items.length && !this.full; i++) {
+      if (i > 0) this.write(',');
+      this.value(items[i]);
+    }
+    this.write(']');
+  }
+
+  object(o: Record<string, unknown>): void {
+    this.write('{');
+    let first = true;
+    for (const k in o) {
+      if (this.full) break;
+      if (!Object.hasOwn(o, k)) continue;
+      const x = o[k];
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+      if (!first) this.write(',');
+      first = false;
+      this.string(k);
+      this.write(':');
+      this.value(x);
+    }
+    this.write('}');
+  }
+
+  text(): string {
+    const t = this.#parts.join('');
+    return t.length > this.#max ? `${clip(t, this.#max)}…` : t;
+  }
+}

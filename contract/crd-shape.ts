@@ -18,6 +18,7 @@
  * controller's and is not checked. Work is linear in the object; messages quote bounded
  * excerpts and lists are capped (STYLE.md §17).
  */
+import { jsonExcerpt } from '../common/excerpt.ts';
 import { CRD_FIELDS, type CrdKind, type Field, type Shape } from './crd-fields.ts';
 
 /** At most this many problems and warnings are listed per object; the rest are counted. */
@@ -33,11 +34,12 @@ export interface ShapeResult {
   warnings: string[];
 }
 
-/** A bounded, JSON-quoted excerpt of any value. */
+/**
+ * A bounded, JSON-quoted excerpt of any value, in bounded work: serialising stops at the cap
+ * (common/excerpt.ts jsonExcerpt), so a 1 MB value in a CRD field costs no more than a short one.
+ */
 export function excerpt(v: unknown): string {
-  let text: string;
-  try { text = JSON.stringify(v) ?? String(v); } catch { text = String(v); }
-  return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
+  return jsonExcerpt(v, EXCERPT);
 }
 
 function typeOf(v: unknown): string {

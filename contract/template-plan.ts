@@ -7,13 +7,12 @@
  * only referenced (the webhook never reads them); the injector parses them when it renders.
  */
 import { TemplateParseError, parseTemplate } from '../common/templates/index.ts';
+import { excerpt } from './crd-shape.ts';
 import type { PlannedTemplate, PlannedTemplateFrom, PlannedTemplateItem } from './injector-config-schema.ts';
 
 const KEY_RE = /^[-._a-zA-Z0-9]+$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** A bounded excerpt of a user value for messages. */
-const excerpt = (v: unknown): string => { const s = JSON.stringify(v) ?? String(v); return s.length > 80 ? `${s.slice(0, 77)}...` : s; };
 
 /** The result of planning `spec.target`. */
 export interface TemplatePlan {

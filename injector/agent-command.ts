@@ -21,6 +21,7 @@ import { decideNotify, deliverNotify, NOTIFY_RETRY_POLICY } from './notify.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
 import { refreshOnce, type FileSet } from './refresh.ts';
 import { readTemplateSources } from './files/template-sources.ts';
+import { plainHttpRequest } from './plain-http.ts';
 
 /**
  * Upper bound of `--interval-ms`: one minute. The flag exists so `npm run bench` can run 1000+
@@ -131,7 +132,7 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
         const decision = decideNotify(config.notify, outcome.changed, first && !initWroteFiles);
         if (decision.notify && config.notify !== undefined) {
           await deliverNotify(config.notify, decision.changed, {
-            logger, metrics, fetch: globalThis.fetch, kill: (pid, sig) => process.kill(pid, sig), findPids: (c) => findContainerMainPids(c), retryPolicy: NOTIFY_RETRY_POLICY, signal,
+            logger, metrics, request: plainHttpRequest, kill: (pid, sig) => process.kill(pid, sig), findPids: (c) => findContainerMainPids(c), retryPolicy: NOTIFY_RETRY_POLICY, signal,
           });
         }
       },

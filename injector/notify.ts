@@ -10,6 +10,7 @@ import { ErrorCode, InjectorError } from '../common/errors.ts';
 import type { NotifyConfig } from '../contract/injector-config-schema.ts';
 import type { InjectorMetrics } from './injector-metrics.ts';
 import { type RetryPolicy, withRetry } from './cloud/retry.ts';
+import type { PlainHttpRequest } from './plain-http.ts';
 
 /** Why a refresh does or does not notify; a tagged result, not a boolean (STYLE.md §4). */
 export type NotifyDecision =
@@ -28,8 +29,8 @@ export function decideNotify(notify: NotifyConfig | undefined, changed: readonly
 export interface NotifyDeps {
   logger: Logger;
   metrics: InjectorMetrics;
-  /** `globalThis.fetch` in production. */
-  fetch: typeof globalThis.fetch;
+  /** `plainHttpRequest` in production (not `fetch`: the agent runs under --jitless; see plain-http.ts). */
+  request: PlainHttpRequest;
   /** `process.kill` in production. */
   kill: (pid: number, signal: NodeJS.Signals) => void;
   /** Main PIDs of a container (injector/container-process.ts). */
@@ -60,13 +61,8 @@ export async function deliverNotify(notify: NotifyConfig, changed: readonly stri
     const { url, method = 'POST' } = notify.http;
     try {
       const status = await withRetry(async () => {
-        const init: RequestInit = { method, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) };
-        if (method !== 'GET') {
-          init.body = JSON.stringify({ changed });
-          init.headers = { 'content-type': 'application/json' };
-        }
-        const res = await deps.fetch(url, init);
-        await res.body?.cancel();
+        const body = method === 'GET' ? {} : { body: JSON.stringify({ changed }), headers: { 'content-type': 'application/json' } };
+        const res = await deps.request(url, { method, timeoutMs: HTTP_TIMEOUT_MS, ...body, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
         if (res.status >= 500 || res.status === 429) throw notifyError(`HTTP ${res.status}`, true);
         if (res.status >= 400) throw notifyError(`HTTP ${res.status}`, false);
         return res.status;

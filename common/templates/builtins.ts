@@ -6,7 +6,7 @@
  */
 import { fn, FuncError, type TemplateFunction } from './function-types.ts';
 import { formatV, sprint, sprintf, sprintln } from './fmt.ts';
-import { GoFloat, GoInt, GoMap, GoSlice, NO_VALUE, byteLength, goInt, isSignedType, isTrue, kindName, typeName, type Val } from './values.ts';
+import { GoFloat, GoInt, GoMap, GoObject, GoSlice, NO_VALUE, byteLength, goInt, isSignedType, isTrue, kindName, typeName, type Val } from './values.ts';
 
 type Kind = 'bool' | 'int' | 'uint' | 'float' | 'string' | 'invalid';
 
@@ -32,10 +32,12 @@ function eq(args: Val[]): Val {
       if ((k1 === 'int' && k2 === 'uint') || (k1 === 'uint' && k2 === 'int')) truth = (a as GoInt).v === (b as GoInt).v;
       else if (valid(a!) && valid(b)) throw new FuncError('incompatible types for comparison');
     } else if (k1 === 'invalid') {
-      if (a instanceof GoSlice || a instanceof GoMap || b instanceof GoSlice || b instanceof GoMap) {
+      if (a instanceof GoObject && b instanceof GoObject) {
+        if (a.type !== b.type) throw new FuncError(`non-comparable types ${a.type}, ${b.type}`);
+        truth = a.equals(b);
+      } else if (a instanceof GoSlice || a instanceof GoMap || b instanceof GoSlice || b instanceof GoMap) {
         throw new FuncError(`non-comparable type ${typeName(valid(a!) ? a! : b)}`);
-      }
-      truth = !valid(a!) && !valid(b);
+      } else truth = !valid(a!) && !valid(b);
     } else truth = num(a!) === num(b);
     if (truth) return true;
   }

@@ -7,7 +7,7 @@ import { byteColumn, lineAt } from './location.ts';
 import { nodeString, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type ListNode, type Node, type NumberNode, type PipeNode, type TemplateNode, type Tree, type VariableNode } from './nodes.ts';
 import { formatV } from './fmt.ts';
 import { FuncError, type FuncMap, type ParamType, type TemplateFunction } from './function-types.ts';
-import { GoFloat, GoInt, GoMap, GoSlice, NO_VALUE, isTrue, sortedKeys, typeName, type GoValue, type Val } from './values.ts';
+import { GoFloat, GoInt, GoMap, GoObject, GoSlice, NO_VALUE, isTrue, sortedKeys, typeName, type GoValue, type Val } from './values.ts';
 
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
 
@@ -291,6 +291,11 @@ class State {
         default: return NO_VALUE;
       }
     }
+    if (receiver instanceof GoObject) {
+      // Go looks up a method first; these types have no exported fields.
+      const m = receiver.method(name);
+      if (m !== undefined) return this.evalCall(NO_VALUE, m, this.node!, name, args.length === 0 ? [this.node!] : args, final);
+    }
     return this.errorf(`can't evaluate field ${name} in type ${typeName(receiver)}`);
   }
 
@@ -381,7 +386,7 @@ class State {
       case 'bool': return n.kind === 'bool' ? n.value : found();
       case 'int': case 'int64': case 'int32':
         return n.kind === 'number' && n.isInt ? new GoInt(t, t === 'int32' ? BigInt.asIntN(32, n.int64) : n.int64) : found();
-      case 'uint8': return n.kind === 'number' && n.isUint ? new GoInt(t, BigInt.asUintN(8, n.uint64)) : found();
+      case 'uint8': case 'uint32': return n.kind === 'number' && n.isUint ? new GoInt(t, BigInt.asUintN(t === 'uint8' ? 8 : 32, n.uint64)) : found();
       case 'float64': return n.kind === 'number' && n.isFloat ? new GoFloat('float64', n.float64) : found();
       case 'string': return n.kind === 'string' ? n.text : found();
       case 'any': case 'value': case undefined:
@@ -402,7 +407,7 @@ class State {
 export const redacted = (v: Val): string => `<${typeName(v)} value>`;
 
 const expectedWord = (t: ParamType | undefined): string =>
-  t === 'bool' ? 'bool' : t === 'string' ? 'string' : t === 'float64' ? 'float' : t === 'uint8' ? 'unsigned integer' : 'integer';
+  t === 'bool' ? 'bool' : t === 'string' ? 'string' : t === 'float64' ? 'float' : t === 'uint8' || t === 'uint32' ? 'unsigned integer' : 'integer';
 const goTypeName = (t: ParamType | undefined): string => (t === 'any' ? 'interface {}' : t === 'value' ? 'reflect.Value' : t ?? '<nil>');
 
 /** Runs template `name` of a parsed set on `data`; returns the output or throws TemplateExecError. */

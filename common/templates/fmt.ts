@@ -5,7 +5,7 @@
  * `%!v(MISSING)`, `%!(EXTRA ...)`).
  */
 import { formatFloatAbs } from './float-format.ts';
-import { GoFloat, GoInt, GoMap, GoSlice, NO_VALUE, isSignedType, sortedKeys, typeName, type Val } from './values.ts';
+import { GoFloat, GoInt, GoMap, GoObject, GoSlice, NO_VALUE, isSignedType, sortedKeys, typeName, type Val } from './values.ts';
 
 /** Parsed flags of one verb. */
 export interface Flags { plus: boolean; minus: boolean; sharp: boolean; space: boolean; zero: boolean; width: number; prec: number }
@@ -135,6 +135,8 @@ function fmtValue(v: Val, verb: string, f: Flags, depth: number): string | undef
     const parts = sortedKeys(v).map((k) => `${fmtValue(k, verb, f, depth + 1) ?? badVerb(k, verb)}:${fmtValue(v.entries.get(k)!, verb, f, depth + 1) ?? badVerb(v.entries.get(k)!, verb)}`);
     return `map[${parts.join(' ')}]`;
   }
+  // fmt's handleMethods: a Stringer prints its String() for the string-like verbs.
+  if (v instanceof GoObject) return verb === 'v' || verb === 's' || verb === 'q' || verb === 'x' || verb === 'X' ? fmtString(v.toString(), verb, f) : undefined;
   return undefined;
 }
 
@@ -146,6 +148,8 @@ function goSyntax(v: Val, top: boolean): string {
   if (v instanceof GoInt) return v.type === 'int' || !top ? v.v.toString() : `${v.v}`;
   if (v instanceof GoFloat) { const t = formatFloatAbs(Math.abs(v.v), 'g', -1); return (v.v < 0 ? '-' : '') + t; }
   if (v instanceof GoSlice) return v.nil ? `[]${v.elem}(nil)` : `[]${v.elem}{${v.items.map((x) => goSyntax(x, false)).join(', ')}}`;
+  // Go prints the unexported struct fields here; the engine prints the String form instead.
+  if (v instanceof GoObject) return `${v.type}(${goQuoteString(v.toString())})`;
   return `map[string]${v.elem}{${sortedKeys(v).map((k) => `${goQuoteString(k)}:${goSyntax(v.entries.get(k)!, false)}`).join(', ')}}`;
 }
 

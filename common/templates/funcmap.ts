@@ -6,6 +6,7 @@
 import { BUILTINS } from './builtins.ts';
 import { ESO_FUNCS } from './eso-functions.ts';
 import type { FuncMap, TemplateFunction } from './function-types.ts';
+import { DATE_FUNCS } from './sprig/date.ts';
 import { DICT_FUNCS, LIST_FUNCS, deepEqual } from './sprig/collections.ts';
 import { DEFAULT_FUNCS, bindDeepEqual } from './sprig/defaults.ts';
 import { ENCODING_FUNCS } from './sprig/encoding.ts';
@@ -28,8 +29,6 @@ export const EXCLUDED: ReadonlyMap<string, string> = new Map([
   ...['randAlphaNum', 'randAlpha', 'randAscii', 'randNumeric', 'randInt', 'randBytes', 'shuffle', 'uuidv4', 'now', 'ago',
     'genPrivateKey', 'genCA', 'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey',
     'buildCustomCert', 'encryptAES'].map((n): [string, string] => [n, NONDETERMINISTIC]),
-  ...['date', 'date_in_zone', 'dateInZone', 'date_modify', 'dateModify', 'must_date_modify', 'mustDateModify', 'duration',
-    'durationRound', 'htmlDate', 'htmlDateInZone', 'toDate', 'mustToDate', 'unixEpoch'].map((n): [string, string] => [n, 'date and time functions are not implemented (Go time layouts and zones)']),
   ...['decryptAES', 'derivePassword'].map((n): [string, string] => [n, 'not implemented']),
   ...['semver', 'semverCompare'].map((n): [string, string] => [n, 'semantic-version functions are not implemented']),
   ...['urlParse', 'urlJoin'].map((n): [string, string] => [n, "URL functions are not implemented (Go's net/url parsing)"]),
@@ -38,7 +37,7 @@ export const EXCLUDED: ReadonlyMap<string, string> = new Map([
 /** Builds the function map once; later entries win, as FuncMap layering does in Go. */
 function build(): FuncMap {
   const m = new Map<string, TemplateFunction>(BUILTINS);
-  for (const family of [STRING_FUNCS, NUMERIC_FUNCS, DEFAULT_FUNCS, ENCODING_FUNCS, LIST_FUNCS, DICT_FUNCS, REGEX_FUNCS, ESO_FUNCS]) {
+  for (const family of [STRING_FUNCS, NUMERIC_FUNCS, DEFAULT_FUNCS, ENCODING_FUNCS, LIST_FUNCS, DICT_FUNCS, REGEX_FUNCS, DATE_FUNCS, ESO_FUNCS]) {
     for (const [name, f] of family) m.set(name, f);
   }
   for (const name of EXCLUDED.keys()) m.delete(name);

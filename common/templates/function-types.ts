@@ -11,8 +11,8 @@ import type { Val } from './values.ts';
  * included); `any` is interface{}; the rest are the Go type names a value must have exactly.
  */
 export type ParamType =
-  | 'value' | 'any' | 'string' | 'bool' | 'int' | 'int64' | 'int32' | 'uint8' | 'float64'
-  | '[]interface {}' | '[]string' | 'map[string]interface {}';
+  | 'value' | 'any' | 'string' | 'bool' | 'int' | 'int64' | 'int32' | 'uint8' | 'uint32' | 'uint64' | 'float64'
+  | '[]interface {}' | '[]string' | 'map[string]interface {}' | 'time.Time' | '*semver.Version';
 
 /** One function: Go parameter types (the last one repeated when variadic) and its body. */
 export interface TemplateFunction {

@@ -6,6 +6,7 @@
  * `null` is a nil interface.
  */
 import { compareUtf8 } from '../go-json-string.ts';
+import type { TemplateFunction } from './function-types.ts';
 
 export type IntType = 'int' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
 export type FloatType = 'float64' | 'float32';
@@ -36,7 +37,25 @@ export class GoMap {
   constructor(elem: string, entries: Map<string, GoValue>) { this.elem = elem; this.entries = entries; }
 }
 
-export type GoValue = string | boolean | GoInt | GoFloat | GoSlice | GoMap | null;
+/**
+ * A value of a named Go type that templates reach only through its methods (time.Time,
+ * *semver.Version): `typeOf` prints `type`, `kindOf` prints `kind`, `{{ x }}` and
+ * `printf "%v"` print its String method, `toJson` its MarshalJSON, and `.Name` calls a method.
+ */
+export abstract class GoObject {
+  abstract readonly type: string;
+  abstract readonly kind: 'struct' | 'ptr';
+  /** Go's String method: what fmt prints for %v and %s. */
+  abstract toString(): string;
+  /** json.Marshal's output for this value. */
+  abstract marshalJson(): string;
+  /** The exported method `name`, bound to this receiver, or undefined. */
+  abstract method(name: string): TemplateFunction | undefined;
+  /** Go's `==` on two values of the same type (eq). */
+  abstract equals(other: GoObject): boolean;
+}
+
+export type GoValue = string | boolean | GoInt | GoFloat | GoSlice | GoMap | GoObject | null;
 /** Go's invalid reflect.Value: what a missing key evaluates to. */
 export const NO_VALUE: unique symbol = Symbol('no value');
 export type Val = GoValue | typeof NO_VALUE;
@@ -55,6 +74,7 @@ export function typeName(v: Val): string {
   if (typeof v === 'boolean') return 'bool';
   if (v instanceof GoInt || v instanceof GoFloat) return v.type;
   if (v instanceof GoSlice) return `[]${v.elem}`;
+  if (v instanceof GoObject) return v.type;
   return `map[string]${v.elem}`;
 }
 
@@ -63,6 +83,7 @@ export function kindName(v: Val): string {
   if (v === NO_VALUE || v === null) return 'invalid';
   if (v instanceof GoSlice) return 'slice';
   if (v instanceof GoMap) return 'map';
+  if (v instanceof GoObject) return v.kind;
   return typeName(v);
 }
 
@@ -82,6 +103,7 @@ export function isTrue(v: Val): boolean {
   if (v instanceof GoInt) return v.v !== 0n;
   if (v instanceof GoFloat) return v.v !== 0;
   if (v instanceof GoSlice) return v.items.length > 0;
+  if (v instanceof GoObject) return true; // a struct, or a non-nil pointer
   return v.entries.size > 0;
 }
 

@@ -24,6 +24,7 @@ import CredentialsModule from '@alicloud/credentials';
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
 import type { CredentialProfile } from '../../contract/injector-config-schema.ts';
 import { ECS_METADATA_HOST, fetchWorkerRoleCredentials } from './ecs-metadata.ts';
+import type { PlainHttpRequest } from '../plain-http.ts';
 
 /** An AccessKey pair; STS pairs carry a security token and an expiry (ms since the epoch). */
 export interface CloudCredentials {
@@ -216,7 +217,8 @@ export interface CredentialDeps {
   onStaleServe?: (profile: string, err: unknown) => void;
   /** Where `ecsRole` profiles read the worker role: 100.100.100.200, or the test loopback redirect. */
   metadataHost?: string;
-  fetch?: typeof globalThis.fetch;
+  /** The metadata service call (ecs-metadata.ts); tests pass a stand-in. */
+  request?: PlainHttpRequest;
   /** The pod's renewal phase in (0, 1] for every cached source (`renewalAt`); absent → not spread. */
   phase?: number;
 }
@@ -248,7 +250,7 @@ export function buildCredentialSource(profile: Readonly<CredentialProfile>, deps
       return deps.sts.assumeRoleWithOidc(profile.durationSeconds === undefined ? request : { ...request, durationSeconds: profile.durationSeconds });
     });
   } else if (profile.kind === 'ecsRole') {
-    const metadata = { host: deps.metadataHost ?? ECS_METADATA_HOST, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) };
+    const metadata = { host: deps.metadataHost ?? ECS_METADATA_HOST, ...(deps.request === undefined ? {} : { request: deps.request }) };
     base = cached('ecs_ram_role', () => fetchWorkerRoleCredentials(metadata));
   } else {
     base = new AccessKeyFileSource(profile.accessKeyIdFile, profile.accessKeySecretFile);

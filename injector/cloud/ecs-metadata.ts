@@ -8,6 +8,7 @@
  * gives no code on failure (see credentials.ts); this one is cached by CachedCredentialSource.
  */
 import { ErrorCode, InjectorError } from '../../common/errors.ts';
+import { plainHttpRequest, type PlainHttpRequest, type PlainHttpResponse } from '../plain-http.ts';
 import type { CloudCredentials } from './credentials.ts';
 
 /** The metadata service of every ECS instance (link-local, no TLS: it never leaves the host). */
@@ -18,11 +19,12 @@ const CREDENTIALS_PATH = '/latest/meta-data/ram/security-credentials/';
 /** Each metadata call must answer within this; the service is on the host. */
 const TIMEOUT_MS = 5000;
 
-/** What a fetch of the worker role needs: where the service is (`host[:port]`) and a fetch. */
+/** What a fetch of the worker role needs: where the service is (`host[:port]`) and how to call it. */
 export interface EcsMetadataDeps {
   /** `100.100.100.200`, or the test-only loopback redirect. */
   host: string;
-  fetch?: typeof globalThis.fetch;
+  /** `plainHttpRequest` by default (not `fetch`: the agent runs under --jitless; see plain-http.ts). */
+  request?: PlainHttpRequest;
 }
 
 function fail(message: string, retryable: boolean): InjectorError {
@@ -31,28 +33,27 @@ function fail(message: string, retryable: boolean): InjectorError {
 
 /** Fetches the worker role's current credentials (steps in the module comment). Never logs them. */
 export async function fetchWorkerRoleCredentials(deps: EcsMetadataDeps): Promise<CloudCredentials> {
-  const fetch = deps.fetch ?? globalThis.fetch;
+  const send = deps.request ?? plainHttpRequest;
   const base = `http://${deps.host}`;
-  const call = async (path: string, init: RequestInit): Promise<string> => {
-    let res: Response;
+  const call = async (path: string, method: string, headers: Record<string, string>): Promise<string> => {
+    let res: PlainHttpResponse;
     try {
-      res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      res = await send(`${base}${path}`, { method, headers, timeoutMs: TIMEOUT_MS });
     } catch (err) {
       throw fail(`the metadata service at ${deps.host} is unreachable (${(err as Error).name}); is this pod on an ECS node?`, true);
     }
-    const body = await res.text();
     if (res.status === 404) throw fail(`no RAM role is attached to this ECS instance (${path} answered 404)`, false);
-    if (!res.ok) throw fail(`${path} answered HTTP ${res.status}`, res.status >= 500);
-    return body;
+    if (res.status < 200 || res.status > 299) throw fail(`${path} answered HTTP ${res.status}`, res.status >= 500);
+    return res.body;
   };
   // 1.
-  const token = await call('/latest/api/token', { method: 'PUT', headers: { 'x-aliyun-ecs-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) } });
+  const token = await call('/latest/api/token', 'PUT', { 'x-aliyun-ecs-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) });
   const headers = { 'x-aliyun-ecs-metadata-token': token };
   // 2.
-  const roleName = (await call(CREDENTIALS_PATH, { headers })).trim();
+  const roleName = (await call(CREDENTIALS_PATH, 'GET', headers)).trim();
   if (!/^[A-Za-z0-9.-]{1,64}$/.test(roleName)) throw fail('the metadata service returned no valid role name', false);
   // 3.
-  const text = await call(`${CREDENTIALS_PATH}${roleName}`, { headers });
+  const text = await call(`${CREDENTIALS_PATH}${roleName}`, 'GET', headers);
   let doc: Record<string, unknown>;
   try { doc = JSON.parse(text) as Record<string, unknown>; } catch { throw fail('the credentials document is not JSON', true); }
   const { AccessKeyId, AccessKeySecret, SecurityToken, Expiration, Code } = doc;

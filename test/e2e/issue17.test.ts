@@ -1,18 +1,19 @@
 /**
  * Issue 17 end to end on a real kube-apiserver (with the chart's CRDs, so every object passes the
  * API server's own schema): a ClusterExternalSecret provides an ExternalSecret to the namespaces
- * its conditions select; per-ExternalSecret `rotationInterval` lets one agent refresh a fast token
- * without refetching a slow certificate; an OOS `versionId` reads that parameter version. The
- * injected containers run for real against the emulator (pod runner, needs root for mounts).
+ * its conditions select, and its denial elsewhere says why; per-ExternalSecret `rotationInterval`
+ * and an OOS `versionId` are carried into the stored pod's injector config. These tests are
+ * admission only: the injected containers run on the real node in node-pods.test.ts (the
+ * ClusterExternalSecret's files, the 1 s token refreshed while the 1 h certificate is not, the
+ * pinned parameter version), which needs root.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseInjectorConfig } from '../../contract/injector-config-schema.ts';
-import { canUseMountNamespaces, readPod, runPod, INIT_NAME, type PodRun } from './pod-runner.ts';
-import { apiErrorMessage, createExternalSecret, createTenant, eventually, optedInPod, rotateSecret, seedParameter, seedSecret, startStack, type Stack, type Tenant } from './stack.ts';
+import { apiErrorMessage, createExternalSecret, createTenant, optedInPod, seedParameter, seedSecret, startStack, type Stack, type Tenant } from './stack.ts';
 
-const needsRoot = { skip: !canUseMountNamespaces() && 'needs unshare --mount (root)' };
+const INIT_NAME = 'ack-secret-injector-init';
 
 /** The injector config the webhook put into the stored pod's init container. */
 function configOf(pod: V1Pod): ReturnType<typeof parseInjectorConfig> {
@@ -24,12 +25,10 @@ describe('end to end: issue 17 (ClusterExternalSecret, rotationInterval, OOS ver
   let stack: Stack;
   let a: Tenant;
   let c: Tenant;
-  const runs: PodRun[] = [];
-  const run = async (pod: V1Pod, options: Parameters<typeof runPod>[2] = {}): Promise<PodRun> => {
-    for (const r of runs) await r.stop();
-    const r = await runPod(stack, pod, { env: { ...stack.emu.clientEnv(), SECRET_INJECTOR_TEST_LOOPBACK_ENDPOINT: stack.emu.endpoint }, ...options });
-    runs.push(r);
-    return r;
+  /** The stored pod, as the webhook patched it. */
+  const created = async (namespace: string, body: V1Pod): Promise<V1Pod> => {
+    const pod = await stack.core.createNamespacedPod({ namespace, body });
+    return stack.core.readNamespacedPod({ namespace, name: pod.metadata?.name ?? '' });
   };
 
   before(async () => {
@@ -59,13 +58,11 @@ describe('end to end: issue 17 (ClusterExternalSecret, rotationInterval, OOS ver
   });
 
   after(async () => {
-    for (const r of runs) await r.stop();
     await stack?.stop();
   });
 
   test('a pod names a ClusterExternalSecret by its externalSecretName in a selected namespace', async () => {
-    const created = await stack.core.createNamespacedPod({ namespace: a.namespace, body: optedInPod('ces', a.serviceAccount, 'shared-db', { mode: 'init-only' }) });
-    const config = configOf(await readPod(stack, a.namespace, created.metadata?.name ?? ''));
+    const config = configOf(await created(a.namespace, optedInPod('ces', a.serviceAccount, 'shared-db', { mode: 'init-only' })));
     assert.deepEqual(config.externalSecrets.map((e) => [e.name, e.data[0]?.key]), [['shared-db', 'team-a/shared-db']]);
   });
 
@@ -76,41 +73,19 @@ describe('end to end: issue 17 (ClusterExternalSecret, rotationInterval, OOS ver
     });
   });
 
-  test('pod runner: the ClusterExternalSecret\'s files are written by init', needsRoot, async () => {
-    const created = await stack.core.createNamespacedPod({ namespace: a.namespace, body: optedInPod('ces-run', a.serviceAccount, 'shared-db', { mode: 'init-only' }) });
-    const pod = await run(await readPod(stack, a.namespace, created.metadata?.name ?? ''), { agent: false });
-    assert.equal(pod.initExitCode, 0, pod.output());
-    assert.equal(await pod.readFile('shared-db', 'password'), 'pw-shared-A-4411');
-  });
-
   test('rotationInterval is carried per ExternalSecret into the stored pod', async () => {
-    const created = await stack.core.createNamespacedPod({ namespace: a.namespace, body: optedInPod('rot-config', a.serviceAccount, 'token,cert') });
-    const config = configOf(await readPod(stack, a.namespace, created.metadata?.name ?? ''));
+    const config = configOf(await created(a.namespace, optedInPod('rot-config', a.serviceAccount, 'token,cert')));
     assert.deepEqual(config.externalSecrets.map((e) => [e.name, e.refreshIntervalSeconds]), [['token', 1], ['cert', 3600]]);
   });
 
-  test('pod runner: the 1s token follows rotations while the 1h certificate is not fetched again', needsRoot, async () => {
-    const created = await stack.core.createNamespacedPod({ namespace: a.namespace, body: optedInPod('rot-run', a.serviceAccount, 'token,cert') });
-    const pod = await run(await readPod(stack, a.namespace, created.metadata?.name ?? ''));
-    assert.equal(pod.initExitCode, 0, pod.output());
-    await rotateSecret(stack, 'team-a/cert', 'cert-gen-2-bbbb');
-    for (const gen of ['token-gen-2-aaaa', 'token-gen-3-aaaa']) {
-      await rotateSecret(stack, 'team-a/token', gen);
-      await eventually(`the agent to write ${gen}`, async () => ((await pod.readFile('token', 'token')) === gen ? true : undefined), 20_000);
-    }
-    assert.equal(await pod.readFile('cert', 'cert'), 'cert-gen-1-bbbb', 'the 1h ExternalSecret was not refreshed');
+  test('an OOS versionId is carried into the stored pod, beside a sibling reading the latest version', async () => {
+    const config = configOf(await created(a.namespace, optedInPod('oos-ver', a.serviceAccount, 'smtp', { mode: 'init-only' })));
+    assert.deepEqual(config.externalSecrets[0]?.data.map((d) => [d.name, d.versionId]), [['pinned', '1'], ['latest', undefined]]);
   });
 
-  test('pod runner: an OOS versionId reads that parameter version', needsRoot, async () => {
-    const created = await stack.core.createNamespacedPod({ namespace: a.namespace, body: optedInPod('oos-ver', a.serviceAccount, 'smtp', { mode: 'init-only' }) });
-    const pod = await run(await readPod(stack, a.namespace, created.metadata?.name ?? ''), { agent: false });
-    assert.equal(pod.initExitCode, 0, pod.output());
-    assert.equal(await pod.readFile('smtp', 'pinned'), 'smtp-v1-cccc');
-    assert.equal(await pod.readFile('smtp', 'latest'), 'smtp-v2-dddd');
-  });
-
-  test('no log of the webhook or of any injected container contains a seeded secret value', () => {
-    const logs = [stack.webhookLog(), ...runs.map((r) => r.output())].join('\n');
-    for (const s of stack.secrets) assert.ok(!logs.includes(s), `a log contains a seeded value (${s.length} chars)`);
+  test('no webhook log line contains a seeded secret value', () => {
+    const log = stack.webhookLog();
+    assert.ok(log.length > 0, 'the webhook logged');
+    for (const s of stack.secrets) assert.ok(!log.includes(s), `the webhook log contains a seeded value (${s.length} chars)`);
   });
 });

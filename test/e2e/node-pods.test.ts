@@ -75,6 +75,34 @@ function filesVolume(ns: NodeStack, podUid: string): string {
 const watchScript = (file: string): string =>
   `last=; trap "exit 0" TERM; while true; do h=$(sha256sum ${file} 2>/dev/null | cut -d' ' -f1); if [ "$h" != "$last" ]; then echo "sha256 $h"; last=$h; fi; sleep 1; done`;
 
+/**
+ * What the issue 17 tests read, in tenant A's namespace (`node-a/` secrets): a
+ * ClusterExternalSecret selecting the namespace by its `tenant` label and providing `shared-db`;
+ * a 1 s `token` and a 1 h `cert` ExternalSecret (per-ExternalSecret `rotationInterval`); an OOS
+ * parameter with two versions, read pinned (`versionId: "1"`) and latest.
+ */
+async function seedIssue17(ns: NodeStack, t: Tenant): Promise<void> {
+  await seedSecret(ns.stack, 'node-a/shared-db', JSON.stringify({ password: 'pw-shared-node-4411' }));
+  await ns.stack.custom.createClusterCustomObject({
+    group: 'alibabacloud.com', version: 'v1alpha1', plural: 'clusterexternalsecrets',
+    body: {
+      apiVersion: 'alibabacloud.com/v1alpha1', kind: 'ClusterExternalSecret', metadata: { name: 'shared-db-everywhere' },
+      spec: {
+        externalSecretName: 'shared-db',
+        conditions: [{ namespaceSelector: { matchLabels: { tenant: t.namespace } } }],
+        externalSecretSpec: { provider: 'kms', data: [{ key: 'node-a/shared-db', name: 'db.json', jmesPath: [{ path: 'password', objectAlias: 'password' }] }] },
+      },
+    },
+  });
+  await seedSecret(ns.stack, 'node-a/token', 'token-gen-1-node-aaaa');
+  await seedSecret(ns.stack, 'node-a/cert', 'cert-gen-1-node-bbbb');
+  await createExternalSecret(ns.stack, t.namespace, 'token', { data: [{ key: 'node-a/token', name: 'token' }], rotationInterval: '1s' });
+  await createExternalSecret(ns.stack, t.namespace, 'cert', { data: [{ key: 'node-a/cert', name: 'cert' }], rotationInterval: '1h' });
+  await seedParameter(ns.stack, 'node-a/smtp-password', 'smtp-v1-node-cccc');
+  await seedParameter(ns.stack, 'node-a/smtp-password', 'smtp-v2-node-dddd');
+  await createExternalSecret(ns.stack, t.namespace, 'smtp', { provider: 'oos', data: [{ key: 'node-a/smtp-password', name: 'pinned', versionId: '1' }, { key: 'node-a/smtp-password', name: 'latest' }] });
+}
+
 const missing = nodeSupport();
 
 describe('real node: kubelet + containerd + runc run the injected pods from the built image', { skip: missing.length > 0 && `this machine cannot run the node: ${missing.join('; ')}`, timeout: 1_200_000 }, () => {
@@ -105,6 +133,7 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     await createExternalSecret(ns.stack, tenantA.namespace, 'mail', { provider: 'oos', dataProcess: [{ extract: { key: 'node-a/smtp' } }] });
     await seedSecret(ns.stack, 'node-a/worker-key', 'wk-node-A-3c4d5e');
     await createExternalSecret(ns.stack, tenantA.namespace, 'worker', { provider: 'kms', data: [{ key: 'node-a/worker-key', name: 'worker-key' }] });
+    await seedIssue17(ns, tenantA);
     tenantB = await createTenant(ns.stack, 'node-b', 'node-b/');
     await prepareNamespace(ns, tenantB.namespace);
     await seedSecret(ns.stack, 'node-b/db', JSON.stringify({ username: 'crm', password: 'pw-B-node-1d2e3f' }));
@@ -308,6 +337,31 @@ describe('real node: kubelet + containerd + runc run the injected pods from the 
     assert.equal(read('literal'), 'APP_ENV=production');
     await ns.stack.core.replaceNamespacedConfigMap({ namespace: tenantA.namespace, name: 'app-templates', body: { metadata: { name: 'app-templates' }, data: { 'database-config': 'USER={{ .username | upper }}\n' } } });
     await eventually('the kubelet to sync the ConfigMap and the agent to re-render', async () => (read('database-config') === `USER=${username.toUpperCase()}\n` ? true : undefined), 120_000);
+  });
+
+  test('issue 17, init-only: the init container writes a ClusterExternalSecret\'s files and the pinned OOS parameter version beside the latest', async () => {
+    const files = ['shared-db/password', 'smtp/pinned', 'smtp/latest'];
+    const script = `set -e; for f in ${files.join(' ')}; do echo "sha256 $f $(sha256sum ${MOUNT}/$f | cut -d' ' -f1)"; done`;
+    const name = await create(tenantA, 'ces-oos', 'shared-db,smtp', { mode: 'init-only' }, { app: script }, { restartPolicy: 'Never' });
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Succeeded', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    assert.equal(pod.status?.phase, 'Succeeded', JSON.stringify(pod.status?.containerStatuses));
+    const log = await podLog(ns, tenantA.namespace, name, 'app');
+    const expected: Record<string, string> = { 'shared-db/password': 'pw-shared-node-4411', 'smtp/pinned': 'smtp-v1-node-cccc', 'smtp/latest': 'smtp-v2-node-dddd' };
+    for (const f of files) assert.match(log, new RegExp(`^sha256 ${f} ${sha256(expected[f] ?? '')}$`, 'm'), `${f} holds the expected value`);
+  });
+
+  test('issue 17, rotationInterval: the agent follows the 1s token through rotations while the 1h certificate is not fetched again', async () => {
+    const name = await create(tenantA, 'rotation', 'token,cert', {}, {});
+    const pod = await waitForPod(ns, tenantA.namespace, name, 'Running with every container ready', allReady);
+    const volume = filesVolume(ns, pod.metadata?.uid ?? '');
+    const read = (es: string): string => readFileSync(join(volume, es, es), 'utf8');
+    assert.deepEqual([read('token'), read('cert')], ['token-gen-1-node-aaaa', 'cert-gen-1-node-bbbb']);
+    await rotateSecret(ns.stack, 'node-a/cert', 'cert-gen-2-node-bbbb');
+    for (const gen of ['token-gen-2-node-aaaa', 'token-gen-3-node-aaaa']) {
+      await rotateSecret(ns.stack, 'node-a/token', gen);
+      await eventually(`the agent to write ${gen}`, async () => (read('token') === gen ? true : undefined), 20_000);
+    }
+    assert.equal(read('cert'), 'cert-gen-1-node-bbbb', 'the 1h ExternalSecret was not refreshed');
   });
 
   test('the kubelet restarts a killed agent and the files stay in the tmpfs meanwhile', async () => {

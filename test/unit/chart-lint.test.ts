@@ -67,6 +67,11 @@ describe('chart values are checked before anything is installed', () => {
       expect: [/\/certificates\/selfManaged\/extraDnsNames\/0'/, /\/certificates\/selfManaged\/ipAddresses\/0'/],
     },
     {
+      name: 'the schema rejects webhook.nodeOptions that are not --flags (a shell word would reach NODE_OPTIONS)',
+      args: ['--set-string', 'webhook.nodeOptions=-r ./evil.js'],
+      expect: [/\/webhook\/nodeOptions'/],
+    },
+    {
       name: 'the schema rejects a misspelt settings key',
       args: ['--set', 'settings.refreshInterval=1m'],
       expect: [/\/settings': additional properties 'refreshInterval' not allowed/],

@@ -95,9 +95,15 @@ describe('chart render: default values (self-managed certificates)', () => {
     const d = findOne(m, 'Deployment');
     const c = container(d);
     assert.deepEqual(c.resources, { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
-    assert.deepEqual(c.env.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]), [['POD_NAMESPACE', 'metadata.namespace'], ['POD_NAME', 'metadata.name']]);
+    assert.deepEqual(c.env.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]), [['POD_NAMESPACE', 'metadata.namespace'], ['POD_NAME', 'metadata.name'], ['NODE_OPTIONS', undefined]]);
+    assert.equal((c.env.find((e) => e.name === 'NODE_OPTIONS') as { value?: string } | undefined)?.value, '--max-semi-space-size=8', 'the semi-space cap the webhook benchmark measures (bench/webhook-load.ts)');
     assert.equal((at(d, 'spec.template.metadata.labels') as Record<string, string>)['secret-injector.alibabacloud.com/inject'], 'false');
     assert.match((at(d, 'spec.template.metadata.annotations') as Record<string, string>)['checksum/settings'] ?? '', /^[0-9a-f]{64}$/);
+  });
+
+  it('Deployment: an empty webhook.nodeOptions sets no NODE_OPTIONS (Node\'s defaults)', async () => {
+    const c = container(findOne(await renderChart(['--set', 'webhook.nodeOptions=']), 'Deployment'));
+    assert.deepEqual(c.env.map((e) => e.name), ['POD_NAMESPACE', 'POD_NAME']);
   });
 
   it('Deployment: args are accepted by the webhook command and name the objects the chart creates', () => {

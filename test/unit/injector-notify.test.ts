@@ -30,7 +30,7 @@ function deps(over: Partial<NotifyDeps>): { deps: NotifyDeps; logs: string[] } {
     deps: {
       logger: createLogger({ name: 't' }, sink),
       metrics: createInjectorMetrics(),
-      fetch: async () => new Response('ok'),
+      request: async () => ({ status: 200, body: 'ok' }),
       kill: () => {},
       findPids: async () => [],
       retryPolicy: { attempts: 3, baseMs: 0, maxMs: 0, jitter: 0 },
@@ -42,10 +42,10 @@ function deps(over: Partial<NotifyDeps>): { deps: NotifyDeps; logs: string[] } {
 test('HTTP notify: POSTs the changed names, retries a 503, logs and counts one delivery', async () => {
   const seen: Array<{ url: string; method: string; body: string }> = [];
   let n = 0;
-  const { deps: d, logs } = deps({ fetch: async (url, init) => {
-    seen.push({ url: String(url), method: String(init?.method), body: String(init?.body) });
+  const { deps: d, logs } = deps({ request: async (url, init) => {
+    seen.push({ url, method: init.method, body: String(init.body) });
     n++;
-    return new Response(null, { status: n === 1 ? 503 : 204 });
+    return { status: n === 1 ? 503 : 204, body: '' };
   } });
   await deliverNotify({ http: { url: 'http://127.0.0.1:9/reload' } }, ['db'], d);
   assert.equal(seen.length, 2);
@@ -56,7 +56,7 @@ test('HTTP notify: POSTs the changed names, retries a 503, logs and counts one d
 
 test('HTTP notify: a 404 is not retried and is counted as failed', async () => {
   let n = 0;
-  const { deps: d } = deps({ fetch: async () => { n++; return new Response('', { status: 404 }); } });
+  const { deps: d } = deps({ request: async () => { n++; return { status: 404, body: '' }; } });
   await deliverNotify({ http: { url: 'http://127.0.0.1:9/x', method: 'PUT' } }, ['db'], d);
   assert.equal(n, 1);
   assert.match(await d.metrics.registry.metrics(), /notifications_total\{method="http",result="failed"\} 1/);

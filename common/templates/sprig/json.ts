@@ -6,7 +6,7 @@
 import { formatGoJsonFloat } from '../../go-number-format.ts';
 import { compareUtf8, goJsonQuote } from '../../go-json-string.ts';
 import { FuncError } from '../function-types.ts';
-import { GoFloat, GoInt, GoMap, GoSlice, NO_VALUE, fromJsonValue, type GoValue, type Val } from '../values.ts';
+import { GoFloat, GoInt, GoMap, GoObject, GoSlice, NO_VALUE, fromJsonValue, type GoValue, type Val } from '../values.ts';
 
 const HTML_BACK: Readonly<Record<string, string>> = { '\\u003c': '<', '\\u003e': '>', '\\u0026': '&' };
 /** Undoes the HTML escapes of goJsonQuote (escaped backslash pairs are consumed first). */
@@ -22,6 +22,7 @@ export function marshal(v: Val, html: boolean, indent = '', depth = 0): string {
     if (!Number.isFinite(v.v)) throw new FuncError(`json: unsupported value: ${v.v > 0 ? '+Inf' : v.v < 0 ? '-Inf' : 'NaN'}`);
     return formatGoJsonFloat(v.v);
   }
+  if (v instanceof GoObject) return v.marshalJson();
   const nl = indent ? `\n${indent.repeat(depth + 1)}` : '';
   const end = indent ? `\n${indent.repeat(depth)}` : '';
   if (v instanceof GoSlice) {
