@@ -9,9 +9,12 @@
  * wrong); whatever did run is still written.
  *
  * Flags: --quick (shorter loads and fewer cycles, for trying the harness; not for results),
- *        --only webhook|init|agent|scaling|templates (repeatable), --out FILE (default bench/results.json).
+ *        --only webhook|init|agent|scaling|templates|fleet (repeatable), --out FILE (default bench/results.json).
  * `templates` (issue 16, bench/template-render.ts): a refresh's templates with the parse cache vs without.
  * `scaling` (issue 13, bench/admission-scaling.ts) grows each admission dimension 10× and 100×.
+ * `fleet` (issue 15, bench/fleet.ts) rolls out 1,000 simulated pods against the emulator's rate
+ * limits, today's behaviour and issue 15's side by side; `--only fleet` alone rewrites only the
+ * `fleet` key of the results file (others own the other keys). --quick: 100 pods, 20 s interval.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,8 +33,9 @@ import { judgeTargets } from './targets.ts';
 import { runWebhookBenchmark, type WebhookResults } from './webhook-load.ts';
 import { runScalingBenchmark, type ScalingResults } from './admission-scaling.ts';
 import { runTemplateRenderBenchmark, type TemplateRenderResults } from './template-render.ts';
+import { FLEET_DEFAULTS, runFleetBenchmark, writeFleetResults, type FleetResults } from './fleet.ts';
 
-const BENCHMARKS = ['webhook', 'init', 'agent', 'scaling', 'templates'] as const;
+const BENCHMARKS = ['webhook', 'init', 'agent', 'scaling', 'templates', 'fleet'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 /**
@@ -87,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
   let agentTemplates: AgentResults | undefined;
   let scaling: ScalingResults | undefined;
   let templateRender: TemplateRenderResults | undefined;
+  let fleet: FleetResults | undefined;
   let minimal: AgentResults | undefined;
   let minLimit: MinLimitResults | undefined;
   // The NODE_OPTIONS the webhook injects for the default limit: every injector figure is the
@@ -125,8 +130,19 @@ async function main(argv: string[]): Promise<number> {
     await attempt('agent', async () => { agentTemplates = await runAgentBenchmark({ ...agentOptions, templates: true }); }, 'agentTemplates');
     await attempt('scaling', async () => { scaling = await runScalingBenchmark({ runs: size.scalingRuns, log }); });
     await attempt('templates', async () => { templateRender = runTemplateRenderBenchmark({ bundle: helpers!.templateRender, nodeOptions: agentNodeOptions, iterations: size.templateIterations, rounds: size.templateRounds, log }); });
+    await attempt('fleet', async () => {
+      fleet = await runFleetBenchmark({
+        ...FLEET_DEFAULTS, limits: { sts: { ...FLEET_DEFAULTS.limits.sts }, kms: { ...FLEET_DEFAULTS.limits.kms } },
+        ...(values.quick === true ? { pods: 100, intervalSeconds: 20 } : {}), log,
+      });
+    });
   } finally {
     await rm(workDir, { recursive: true, force: true });
+  }
+  if (selected.size === 1 && selected.has('fleet')) {
+    if (fleet !== undefined) await writeFleetResults(out, fleet);
+    log(fleet === undefined ? `fleet could not run: ${errors.fleet ?? ''}` : `wrote the fleet key of ${out}`);
+    return fleet === undefined ? 1 : 0;
   }
   // 5.
   const targets = judgeTargets({ ...(webhook === undefined ? {} : { webhook }), ...(init === undefined ? {} : { init }), ...(agent === undefined ? {} : { agent }), ...(scaling === undefined ? {} : { scaling }) });
@@ -151,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
     ...(agentTemplates === undefined ? {} : { agentTemplates }),
     ...(scaling === undefined ? {} : { scaling }),
     ...(templateRender === undefined ? {} : { templateRender }),
+    ...(fleet === undefined ? {} : { fleet }),
     targets,
     ...(Object.keys(errors).length === 0 ? {} : { errors }),
   };

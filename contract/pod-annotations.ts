@@ -43,6 +43,8 @@ export const Annotation = {
   notifyContainer: `${PREFIX}notify-container`,
   /** Remove an ExternalSecret's files after N refreshes that found every source gone (0: never); overrides settings.cleanupAfterFailures. */
   cleanupAfterFailures: `${PREFIX}cleanup-after-failures`,
+  /** How long the init container keeps retrying throttled and transient failures (a duration, 1s-1h; default 10m). */
+  initTimeout: `${PREFIX}init-timeout`,
 } as const;
 
 /** The value of the status annotation after injection. */

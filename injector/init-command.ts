@@ -7,12 +7,13 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
+import type { FetchOne } from './cloud/fetch-cycle.ts';
 import { cleanLeftovers } from './files/atomic-writer.ts';
 import { buildInjectorRuntime, type InjectorRuntime } from './injector-runtime.ts';
 import { folderWriter } from './files/folder-writer.ts';
 import { refreshOnce, type EntryFailure, type FileSet } from './refresh.ts';
 import { readTemplateSources } from './files/template-sources.ts';
-import { backoffDelay, sleep, type RetryPolicy } from './cloud/retry.ts';
+import { backoffDelay, sleep, toInjectorError, withRetry, type RetryPolicy } from './cloud/retry.ts';
 import { CachedCredentialSource } from './cloud/credentials.ts';
 import { fingerprintFiles, HANDOFF_VERSION, writeHandoff, type Handoff } from './handoff.ts';
 
@@ -69,7 +70,8 @@ function parseFlags(argv: string[]): { budgetSeconds: number | undefined } | 'he
  * Runs init with a built runtime (split from `run` for tests). `budgetSeconds` undefined → the
  * config's initBudgetSeconds, else DEFAULT_BUDGET_SECONDS.
  * 1. Clean leftovers of an interrupted earlier run in every folder.
- * 2. Refresh the folders not yet written; every call retries transient failures (throttling,
+ * 2. Obtain each STS profile's credentials once (warmCredentials), then refresh the folders not
+ *    yet written; every call retries transient failures (throttling,
  *    5xx, network) with INIT_RETRY_POLICY until the budget's deadline. Done when every folder
  *    is complete and nothing failed.
  * 3. Stop early when no failure is retryable (a denial will not heal by waiting).
@@ -88,9 +90,15 @@ export async function runInit(rt: InjectorRuntime, budgetSeconds: number | undef
   const write = folderWriter(config);
   let failures: EntryFailure[] = [];
   let pending = config.externalSecrets;
+  const denied = await warmCredentials(rt, deadline, signal);
+  // A profile whose exchange failed for good fails its fetches with that error, without asking STS again.
+  const fetchOne: FetchOne = denied.size === 0 ? rt.fetchOne : (request) => {
+    const err = denied.get(request.profile);
+    return err === undefined ? rt.fetchOne(request) : Promise.reject(err);
+  };
   for (let round = 1; ; round++) {
     // 2.
-    const outcome = await refreshOnce({ externalSecrets: pending, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, retryPolicy: INIT_RETRY_POLICY, deadline, write, logger, metrics: rt.metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood);
+    const outcome = await refreshOnce({ externalSecrets: pending, mountPath: config.mountPath, fetchOne, limiter: rt.limiter, retryPolicy: INIT_RETRY_POLICY, deadline, write, logger, metrics: rt.metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood);
     failures = outcome.failures;
     const t = now();
     for (const es of pending) if (lastGood.has(es.name) && !fetchedAt.has(es.name)) fetchedAt.set(es.name, t);
@@ -114,6 +122,28 @@ export async function runInit(rt: InjectorRuntime, budgetSeconds: number | undef
   // 6.
   for (const f of failures) process.stderr.write(`${formatFailure(f)}\n`);
   return 1;
+}
+
+/**
+ * Before step 2: obtain each STS-backed profile's credentials once, retrying throttling within the
+ * budget. Without it, the fetches of a pod (5 in parallel) each meet the throttled exchange and
+ * each retry it on its own backoff: up to 5 STS attempts per pod and wait, against the very quota
+ * that is short. A failure here is not final: the fetches then meet it again and report it per
+ * entry. A permanent one (denied, expired token) is returned by profile: the fetches of that
+ * profile then fail with it at once, and STS is not asked twice.
+ */
+async function warmCredentials(rt: InjectorRuntime, deadline: number, signal: AbortSignal): Promise<Map<string, InjectorError>> {
+  const denied = new Map<string, InjectorError>();
+  for (const [id, source] of rt.credentials) {
+    if (!(source instanceof CachedCredentialSource)) continue;
+    await withRetry(() => source.get(), (err) => toInjectorError(err, ErrorCode.CREDENTIALS, { service: 'sts', action: 'credentials', subject: id }), {
+      policy: INIT_RETRY_POLICY, deadline, signal,
+      onRetry: (err, attempt, delayMs) => rt.logger.info({ profile: id, cloudCode: err.detail.cloudCode, attempt, delayMs }, 'credentials not obtained yet; retrying'),
+    }).catch((err: unknown) => {
+      if (err instanceof InjectorError && !err.retryable) denied.set(id, err);
+    });
+  }
+  return denied;
 }
 
 /**

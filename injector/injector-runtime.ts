@@ -16,7 +16,9 @@ import type { FetchOne } from './cloud/fetch-cycle.ts';
 import { createInjectorMetrics, type InjectorMetrics } from './injector-metrics.ts';
 import { KmsClient } from './cloud/kms-client.ts';
 import { OosClient } from './cloud/oos-client.ts';
-import { DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
+import { agentPacing, DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
+import { collectFetches } from './cloud/fetch-cycle.ts';
+import { listFetches } from './rules/index.ts';
 import { StsClient } from './cloud/sts-client.ts';
 
 /** The injector's shared, long-lived parts. */
@@ -120,5 +122,9 @@ export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Recor
     ...(config.profiles.some((p) => p.kind === 'ecsRole') ? { warning: 'an ecsRole profile uses the node\'s worker RAM role, shared by every pod on the node' } : {}),
     externalSecrets: config.externalSecrets.map((es) => es.name),
   }, 'injector starting');
-  return { config, environment, logger, metrics: createInjectorMetrics(), limiter: new RateLimiter(DEFAULT_RATE_LIMIT), fetchOne, credentials, phase };
+  // The agent with spread refreshes paces each refresh's calls (rate-limit.ts agentPacing); init
+  // and the unspread agent start every call at once within the default limit.
+  const shortestInterval = Math.min(config.refreshIntervalSeconds, ...config.externalSecrets.map((es) => es.refreshIntervalSeconds ?? config.refreshIntervalSeconds));
+  const limit = name === 'agent' && phase !== undefined ? agentPacing(collectFetches(config.externalSecrets, listFetches).length, shortestInterval) : DEFAULT_RATE_LIMIT;
+  return { config, environment, logger, metrics: createInjectorMetrics(), limiter: new RateLimiter(limit), fetchOne, credentials, phase };
 }

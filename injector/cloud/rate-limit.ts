@@ -27,6 +27,21 @@ export interface RateLimitOptions {
  */
 export const DEFAULT_RATE_LIMIT: Readonly<Omit<RateLimitOptions, 'now'>> = Object.freeze({ concurrency: 5, perSecond: 10, burst: 10 });
 
+/**
+ * The agent's pacing once refreshes are phase-spread (issue 15): one refresh's calls are spread
+ * over about a tenth of the interval (at least one call per second) instead of leaving together.
+ * Why: each pod's refresh falls at a random point of the interval, so the fleet's calls per second
+ * vary like the number of pods due in that second; when a pod's S calls all leave in the same
+ * second that variation is multiplied by S (1,000 pods × 5 secrets, 60 s: a peak-to-mean of
+ * calls per second of about 1.6), when they are spread over S seconds it is not (about 1.2,
+ * docs/benchmarks.md "Fleet"). A tenth of the interval keeps a rotation's pickup delay small.
+ * `callsPerRefresh` is the number of distinct fetches of one full refresh.
+ */
+export function agentPacing(callsPerRefresh: number, intervalSeconds: number): Readonly<Omit<RateLimitOptions, 'now'>> {
+  const perSecond = Math.max(1, Math.ceil((10 * callsPerRefresh) / Math.max(1, intervalSeconds)));
+  return Object.freeze({ concurrency: DEFAULT_RATE_LIMIT.concurrency, perSecond: Math.min(perSecond, DEFAULT_RATE_LIMIT.perSecond), burst: 1 });
+}
+
 /** A concurrency limit plus a token bucket. `run(fn)` waits for both, then calls `fn`. */
 export class RateLimiter {
   readonly #concurrency: number;

@@ -24,7 +24,7 @@ test('mutate prints the injected pod as YAML', () => {
   assert.equal(pod.metadata.annotations['secret-injector.alibabacloud.com/status'], 'injected');
   assert.deepEqual(names(pod.spec.initContainers), ['ack-secret-injector-init']);
   assert.deepEqual(names(pod.spec.containers), ['app', 'ack-secret-injector-agent']);
-  assert.deepEqual(names(pod.spec.volumes), ['ack-secret-injector-files', 'ack-secret-injector-token']);
+  assert.deepEqual(names(pod.spec.volumes), ['ack-secret-injector-files', 'ack-secret-injector-token', 'ack-secret-injector-handoff']);
 });
 
 test('mutate -o json handles several files, a Job template and reports warnings on stderr', () => {
@@ -38,6 +38,7 @@ test('mutate -o json handles several files, a Job template and reports warnings 
   assert.deepEqual(names(template.spec.initContainers), ['ack-secret-injector-init']);
   assert.deepEqual(names(template.spec.containers), ['migrate']);
   assert.equal(template.metadata.ownerReferences, undefined);
+  assert.deepEqual(names(template.spec.volumes).filter((n: string) => n.includes('handoff')), [], 'init-only: no agent, no handoff volume');
   assert.match(r.stderr, /^Warning: test\/fixtures\/manifests\/job-pod.yaml document 3: pod of Job migrate: secrets are fetched once \(init-only\) since a classic sidecar would keep the pod from completing/m);
 });
 

@@ -12,7 +12,7 @@ import { parseAnnotations } from './annotations/parse.ts';
 import { buildCredentialPlan } from './plan/credential-plan.ts';
 import { decideLayout } from './injection-layout.ts';
 import { encodePodInjectorConfig } from '../pod/injector-config.ts';
-import { buildMutatedPod } from '../pod/mutated-pod.ts';
+import { buildMutatedPod, hasHandoff } from '../pod/mutated-pod.ts';
 import { buildPatch } from './patch.ts';
 import { checkPodConflicts } from './pod-conflicts.ts';
 import { podShapeProblem } from './pod-shape.ts';
@@ -130,7 +130,8 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
     const first = problems[0];
     if (first !== undefined) return denied(uid, denialMessage(pod, namespace, problems.map((p) => p.message)), first.reason);
     // 7.
-    const configJson = encodePodInjectorConfig({ namespace, serviceAccount, options, plan, settings });
+    const handoff = hasHandoff(layout);
+    const configJson = encodePodInjectorConfig({ namespace, serviceAccount, options, plan, settings, handoff });
     const configBytes = Buffer.byteLength(configJson);
     if (configBytes > MAX_INJECTOR_CONFIG_BYTES) {
       return denied(uid, denialMessage(pod, namespace, [`the injector config for ${options.externalSecrets.length} ExternalSecret(s) is ${configBytes} bytes, over the limit of ${MAX_INJECTOR_CONFIG_BYTES}: it travels in one environment variable, and Linux cannot start a process with a longer one (MAX_ARG_STRLEN); split the ExternalSecrets over fewer entries or pods`]), DenialReason.INVALID_EXTERNAL_SECRET);
@@ -142,7 +143,7 @@ export async function admit(review: AdmissionReview, resolver: Resolver, setting
       container: {
         settings,
         configJson,
-        mounts: buildInjectorMounts(options.mountPath, plan.accessKeySecrets, plan.templateSources),
+        mounts: buildInjectorMounts(options.mountPath, plan.accessKeySecrets, plan.templateSources, handoff),
         resources: options.resources,
         securityContext: buildSecurityContext({ runAsUser: conflicts.runAsUser, runAsGroup: options.fileGid ?? INJECTOR_GID }),
       },

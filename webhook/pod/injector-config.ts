@@ -9,7 +9,7 @@ import {
 import type { PodOptions } from '../admission/annotations/parse.ts';
 import type { CredentialPlan } from '../admission/plan/credential-plan.ts';
 import type { Settings } from '../settings.ts';
-import { TEMPLATES_DIR, TOKEN_PATH } from './volumes.ts';
+import { HANDOFF_PATH, TEMPLATES_DIR, TOKEN_PATH } from './volumes.ts';
 
 /** Inputs of one pod's config. */
 export interface InjectorConfigInput {
@@ -18,6 +18,8 @@ export interface InjectorConfigInput {
   options: PodOptions;
   plan: Pick<CredentialPlan, 'profiles' | 'externalSecrets'> & Partial<Pick<CredentialPlan, 'kmsInstanceCas' | 'templateSources'>>;
   settings: Settings;
+  /** The pod has both an init container and an agent: hand over through HANDOFF_PATH. */
+  handoff?: boolean;
 }
 
 /** The config document (not yet encoded). */
@@ -48,6 +50,8 @@ export function buildInjectorConfig(input: InjectorConfigInput): InjectorConfig 
   if (options.cleanupAfterFailures > 0 && options.mode === 'sidecar') config.cleanupAfterFailures = options.cleanupAfterFailures;
   if (settings.jmesPathRawFallback) config.jmesPathRawFallback = true;
   if (settings.extraCaPem !== undefined) config.extraCaPem = settings.extraCaPem;
+  if (input.handoff === true) config.handoffPath = HANDOFF_PATH;
+  if (options.initBudgetSeconds !== undefined) config.initBudgetSeconds = options.initBudgetSeconds;
   if (options.notify !== undefined) {
     const notify: NotifyConfig = {};
     if (options.notify.http !== undefined) notify.http = { url: options.notify.http.url };

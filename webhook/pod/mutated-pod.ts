@@ -17,7 +17,7 @@ import type { InjectorContainerInputs } from './container-base.ts';
 import type { InjectionLayout } from '../admission/injection-layout.ts';
 import { buildInitContainer } from './init-container.ts';
 import {
-  buildAccessKeyVolume, buildAppMount, buildFilesVolume, buildTemplateVolume, buildTokenVolume, type AccessKeySecretMount, type TemplateSourceMount,
+  buildAccessKeyVolume, buildAppMount, buildFilesVolume, buildHandoffVolume, buildTemplateVolume, buildTokenVolume, type AccessKeySecretMount, type TemplateSourceMount,
 } from './volumes.ts';
 import type { Settings } from '../settings.ts';
 
@@ -43,6 +43,11 @@ export interface MutationInput {
  * process namespace when the agent signals an app process. Every list is a new array, so the
  * submitted pod is never modified.
  */
+/** Whether the pod gets the init → agent handoff: it has both an init container and an agent. */
+export function hasHandoff(layout: Pick<InjectionLayout, 'init' | 'agent'>): boolean {
+  return layout.init && layout.agent !== 'none';
+}
+
 export function buildMutatedPod(input: MutationInput): V1Pod {
   const { options, layout, settings } = input;
   // 1.
@@ -57,6 +62,7 @@ export function buildMutatedPod(input: MutationInput): V1Pod {
     ...(spec.volumes ?? []),
     buildFilesVolume(),
     buildTokenVolume(settings.tokenAudience, settings.tokenExpirationSeconds),
+    ...(hasHandoff(layout) ? [buildHandoffVolume()] : []),
     ...input.accessKeySecrets.map((m, i) => buildAccessKeyVolume(i, m)),
     ...(input.templateSources ?? []).map((m, i) => buildTemplateVolume(i, m)),
   ];

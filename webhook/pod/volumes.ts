@@ -21,6 +21,12 @@ export const TOKEN_FILE = 'token';
 export const TOKEN_PATH = `${TOKEN_DIR}/${TOKEN_FILE}`;
 /** Where AccessKey Secret volumes are mounted: one folder per Secret. */
 export const ACCESS_KEY_DIR = `${INJECTOR_PATH_PREFIX}/access-keys`;
+/** The init → agent handoff (injector/handoff.ts): STS credentials and fetch times, injector containers only. */
+export const HANDOFF_VOLUME = 'ack-secret-injector-handoff';
+/** Where the handoff volume is mounted in the init container and the agent. */
+export const HANDOFF_DIR = `${INJECTOR_PATH_PREFIX}/handoff`;
+/** The handoff file (InjectorConfig.handoffPath). */
+export const HANDOFF_PATH = `${HANDOFF_DIR}/handoff.json`;
 /** Prefix of the ConfigMap/Secret volumes that carry templateFrom templates. */
 export const TEMPLATE_VOLUME_PREFIX = 'ack-secret-injector-tpl-';
 /** Where template volumes are mounted: `<dir>/<configMap|secret>/<name>/<key>` (InjectorConfig.templatesPath). */
@@ -74,6 +80,16 @@ export function buildTokenVolume(audience: string, expirationSeconds: number): V
   };
 }
 
+/**
+ * The handoff volume: in memory (it holds STS credentials, which must not reach the node's disk),
+ * 1 MiB at most (the file is about 1 KB per credential profile plus 100 bytes per ExternalSecret).
+ * Mounted into the init container and the agent only, never into an app container: the same
+ * audience as the token volume, whose token is exchangeable for the same credentials.
+ */
+export function buildHandoffVolume(): V1Volume {
+  return { name: HANDOFF_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } };
+}
+
 /** Volume name of the n-th AccessKey Secret (a name from a counter: Secret names may exceed a volume name's 63 characters). */
 export function accessKeyVolumeName(index: number): string {
   return `${ACCESS_KEY_VOLUME_PREFIX}${index}`;
@@ -96,11 +112,15 @@ export function buildAccessKeyVolume(index: number, mount: AccessKeySecretMount)
   };
 }
 
-/** Mounts of the injector containers: the tmpfs read-write, the token and AccessKey Secrets read-only. */
-export function buildInjectorMounts(mountPath: string, accessKeySecrets: readonly AccessKeySecretMount[], templateSources: readonly TemplateSourceMount[] = []): V1VolumeMount[] {
+/**
+ * Mounts of the injector containers: the tmpfs read-write, the token and AccessKey Secrets
+ * read-only, and the handoff volume read-write when the pod has both an init container and an agent.
+ */
+export function buildInjectorMounts(mountPath: string, accessKeySecrets: readonly AccessKeySecretMount[], templateSources: readonly TemplateSourceMount[] = [], handoff = false): V1VolumeMount[] {
   return [
     { name: FILES_VOLUME, mountPath },
     { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
+    ...(handoff ? [{ name: HANDOFF_VOLUME, mountPath: HANDOFF_DIR }] : []),
     ...accessKeySecrets.map((_, i) => ({ name: accessKeyVolumeName(i), mountPath: accessKeyMountDir(i), readOnly: true })),
     ...templateSources.map((m, i) => ({ name: `${TEMPLATE_VOLUME_PREFIX}${i}`, mountPath: `${TEMPLATES_DIR}/${m.kind}/${m.name}`, readOnly: true })),
   ];

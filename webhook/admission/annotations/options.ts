@@ -33,6 +33,8 @@ export interface PodOptions {
   /** Undefined → follow the settings. */
   nativeSidecar?: boolean;
   skipInit: boolean;
+  /** The init container's retry budget in seconds (init-timeout); undefined → the injector's default (600). */
+  initBudgetSeconds?: number;
   notify?: { http?: { url: string }; signal?: { container: string; signal: string } };
 }
 

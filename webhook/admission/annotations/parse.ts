@@ -29,12 +29,13 @@ function initialDraft(pod: V1Pod, settings: Settings, containerNames: readonly s
 
 /** The options without the draft's working fields. */
 function finish(draft: Draft): PodOptions {
-  const { externalSecrets, mode, refreshIntervalSeconds, refreshIntervalFromAnnotation, cleanupAfterFailures, mountPath, containers, resources, fileMode, skipInit, fileGid, nativeSidecar, notify } = draft;
+  const { externalSecrets, mode, refreshIntervalSeconds, refreshIntervalFromAnnotation, cleanupAfterFailures, mountPath, containers, resources, fileMode, skipInit, fileGid, nativeSidecar, notify, initBudgetSeconds } = draft;
   return {
     externalSecrets, mode, refreshIntervalSeconds, refreshIntervalFromAnnotation, cleanupAfterFailures, mountPath, containers, resources, fileMode, skipInit,
     ...(fileGid === undefined ? {} : { fileGid }),
     ...(nativeSidecar === undefined ? {} : { nativeSidecar }),
     ...(notify === undefined ? {} : { notify }),
+    ...(initBudgetSeconds === undefined ? {} : { initBudgetSeconds }),
   };
 }
 

@@ -186,6 +186,17 @@ export const ANNOTATION_TABLE: readonly AnnotationSpec[] = [
     },
   },
   {
+    key: Annotation.initTimeout, kind: 'annotation', default: '`10m`',
+    accepted: `${DURATION_SYNTAX}, whole seconds, from \`1s\` to \`1h\``,
+    meaning: 'How long the init container keeps retrying throttled and other transient cloud errors (jittered exponential backoff) before it fails; errors that waiting cannot fix (access denied, not found, bad config) fail at once. Ten minutes covers a rollout of thousands of pods against the account\'s STS quota (docs/benchmarks.md "Fleet").',
+    read: (raw, draft) => {
+      const s = parseDurationSeconds(raw);
+      if (s === undefined || s < 1 || s > 3600) return [invalid(Annotation.initTimeout, raw, `${DURATION_SYNTAX}, whole seconds, from 1s to 1h`)];
+      draft.initBudgetSeconds = s;
+      return [];
+    },
+  },
+  {
     key: Annotation.containers, kind: 'annotation', default: 'all containers in `spec.containers`',
     accepted: 'comma-separated names of containers in `spec.containers`',
     meaning: 'Which app containers get the read-only mount. App init containers never get it (the injector\'s init container runs after them).',
