@@ -4,34 +4,21 @@
  * per-action / per-role / per-AccessKeyId counters.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { allowPolicy, rrsaTrustPolicy, startEmulator, type Emulator, type FaultInput } from '../emulator/index.ts';
+import type { Emulator, FaultInput } from '../emulator/index.ts';
+import { startSdkTenant } from './sdk-tenant.ts';
 import { runSdkProbe } from '../emulator/sdk-probe-runner.ts';
 import type { ProbeResult, ProbeStep } from '../emulator/sdk-probe.ts';
 
 describe('emulator faults and counts with the real SDK clients', () => {
   let emu: Emulator;
-  let dir: string;
+  let close: () => Promise<void>;
   let roleArn: string;
   let providerArn: string;
   let tokenFile: string;
 
   before(async () => {
-    emu = await startEmulator();
-    dir = await mkdtemp(join(tmpdir(), 'emu-faults-'));
-    providerArn = (await emu.defineOidcProvider({ name: 'ack-rrsa-c1', issuerUrl: emu.issuer })).arn;
-    roleArn = (await emu.defineRole({
-      name: 'team-a',
-      trustPolicy: rrsaTrustPolicy({ providerArn, subject: 'system:serviceaccount:team-a:app' }),
-      policies: [allowPolicy(['kms:GetSecretValue', 'oos:GetSecretParameter'], '*')],
-    })).arn;
-    await emu.seedSecret({ name: 'db', value: 'fault-test-value' });
-    await emu.seedParameter({ name: 'p', value: 'param-value' });
-    tokenFile = join(dir, 'token');
-    await writeFile(tokenFile, (await emu.mintToken({ namespace: 'team-a', serviceAccount: 'app' })).token);
+    ({ emu, roleArn, providerArn, tokenFile, close } = await startSdkTenant('emu-faults-', 'fault-test-value'));
   });
 
   beforeEach(async () => {
@@ -40,8 +27,7 @@ describe('emulator faults and counts with the real SDK clients', () => {
   });
 
   after(async () => {
-    await emu.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   });
 
   const kmsCall: ProbeStep = { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 'db' } };

@@ -5,39 +5,25 @@
  * changed through the admin API, and the injector's error mapping classifies each as retryable.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ErrorCode } from '../../common/errors.ts';
 import { toInjectorError } from '../../injector/cloud/retry.ts';
-import { allowPolicy, rrsaTrustPolicy, startEmulator, EmulatorAdmin, EmulatorAdminError, type Emulator } from '../emulator/index.ts';
+import { rrsaTrustPolicy, EmulatorAdmin, EmulatorAdminError, type Emulator } from '../emulator/index.ts';
 import { DEFAULT_RATE_LIMITS } from '../emulator/rate-limits.ts';
+import { startSdkTenant } from './sdk-tenant.ts';
 import { runSdkProbe } from '../emulator/sdk-probe-runner.ts';
 import type { ProbeStep } from '../emulator/sdk-probe.ts';
 
 describe('emulator rate limits with the real SDK clients', () => {
   let emu: Emulator;
-  let dir: string;
+  let close: () => Promise<void>;
   let roleArn: string;
   let providerArn: string;
   let tokenFile: string;
   let token: string;
 
   before(async () => {
-    emu = await startEmulator();
-    dir = await mkdtemp(join(tmpdir(), 'emu-limits-'));
-    providerArn = (await emu.defineOidcProvider({ name: 'ack-rrsa-c1', issuerUrl: emu.issuer })).arn;
-    roleArn = (await emu.defineRole({
-      name: 'team-a',
-      trustPolicy: rrsaTrustPolicy({ providerArn, subject: 'system:serviceaccount:team-a:app' }),
-      policies: [allowPolicy(['kms:GetSecretValue', 'oos:GetSecretParameter'], '*')],
-    })).arn;
-    await emu.seedSecret({ name: 'db', value: 'limit-test-value' });
-    await emu.seedParameter({ name: 'p', value: 'param-value' });
-    tokenFile = join(dir, 'token');
-    token = (await emu.mintToken({ namespace: 'team-a', serviceAccount: 'app' })).token;
-    await writeFile(tokenFile, token);
+    ({ emu, roleArn, providerArn, tokenFile, token, close } = await startSdkTenant('emu-limits-', 'limit-test-value'));
   });
 
   beforeEach(async () => {
@@ -47,8 +33,7 @@ describe('emulator rate limits with the real SDK clients', () => {
   });
 
   after(async () => {
-    await emu.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   });
 
   const kmsCall: ProbeStep = { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 'db' } };
