@@ -122,7 +122,7 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
       ...(rt.phase === undefined ? {} : { phase: rt.phase, anchor }),
       firstDue,
       signal,
-      refresh: (due) => refreshOnce({ externalSecrets: due === undefined ? config.externalSecrets : config.externalSecrets.filter((es) => due.includes(es.name)), cleanup, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: rt.limiter, write, logger, metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood),
+      refresh: (due) => refreshOnce({ externalSecrets: due === undefined ? config.externalSecrets : config.externalSecrets.filter((es) => due.includes(es.name)), cleanup, mountPath: config.mountPath, fetchOne: rt.fetchOne, limiter: refreshLimiter(rt, due, lastGood), write, logger, metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood),
       afterRefresh: async (outcome, first) => {
         const result = outcome.clean ? 'success' : outcome.changed.length > 0 || outcome.kept.length < config.externalSecrets.length ? 'partial' : 'failure';
         metrics.refreshes.inc({ result });
@@ -143,6 +143,17 @@ export async function runAgent(rt: InjectorRuntime, healthAddress: string, signa
     // 4.
     await health.close();
   }
+}
+
+/**
+ * The limiter of one refresh: unpaced (`fillLimiter`) while any due ExternalSecret has no files
+ * yet, since the pod's containers wait on the agent's readiness for them (skip-init) and pacing
+ * would delay their start by seconds (10 secrets at a 120 s interval: one call a second);
+ * paced (`limiter`) once every due folder has good files and the app is only kept current.
+ */
+export function refreshLimiter(rt: Pick<InjectorRuntime, 'limiter' | 'fillLimiter' | 'config'>, due: readonly string[] | undefined, lastGood: ReadonlyMap<string, FileSet>): RateLimiter {
+  const names = due ?? rt.config.externalSecrets.map((es) => es.name);
+  return names.some((name) => !lastGood.has(name)) ? rt.fillLimiter : rt.limiter;
 }
 
 /** An ExternalSecret's refresh interval in ms: the benchmark flag, its own, or the pod's. */
@@ -193,7 +204,8 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(argv);
   if (flags === 'help') { process.stdout.write(USAGE); return 0; }
   const built = buildInjectorRuntime('agent', process.env);
-  const rt = flags.callsPerSecond === undefined ? built : { ...built, limiter: new RateLimiter({ ...DEFAULT_RATE_LIMIT, perSecond: flags.callsPerSecond, burst: Math.max(DEFAULT_RATE_LIMIT.burst, flags.callsPerSecond) }) };
+  const lifted = flags.callsPerSecond === undefined ? undefined : new RateLimiter({ ...DEFAULT_RATE_LIMIT, perSecond: flags.callsPerSecond, burst: Math.max(DEFAULT_RATE_LIMIT.burst, flags.callsPerSecond) });
+  const rt = lifted === undefined ? built : { ...built, limiter: lifted, fillLimiter: lifted };
   const ac = new AbortController();
   const stop = (): void => ac.abort();
   process.once('SIGTERM', stop);

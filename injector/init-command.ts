@@ -98,7 +98,7 @@ export async function runInit(rt: InjectorRuntime, budgetSeconds: number | undef
   };
   for (let round = 1; ; round++) {
     // 2.
-    const outcome = await refreshOnce({ externalSecrets: pending, mountPath: config.mountPath, fetchOne, limiter: rt.limiter, retryPolicy: INIT_RETRY_POLICY, deadline, write, logger, metrics: rt.metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood);
+    const outcome = await refreshOnce({ externalSecrets: pending, mountPath: config.mountPath, fetchOne, limiter: rt.fillLimiter, retryPolicy: INIT_RETRY_POLICY, deadline, write, logger, metrics: rt.metrics, signal, ruleOptions: { jmesPathRawFallback: config.jmesPathRawFallback === true }, templateSources: (es) => readTemplateSources(config.templatesPath, es) }, lastGood);
     failures = outcome.failures;
     const t = now();
     for (const es of pending) if (lastGood.has(es.name) && !fetchedAt.has(es.name)) fetchedAt.set(es.name, t);

@@ -27,7 +27,14 @@ export interface InjectorRuntime {
   environment: Readonly<InjectorEnvironment>;
   logger: Logger;
   metrics: InjectorMetrics;
+  /** The limiter of routine refreshes: the agent's pacing once refreshes are phase-spread, else DEFAULT_RATE_LIMIT. */
   limiter: RateLimiter;
+  /**
+   * The limiter of a refresh that fills a folder the pod is waiting on (init's, and the agent's
+   * while a due ExternalSecret has no files yet: skip-init, or a folder init could not write):
+   * DEFAULT_RATE_LIMIT, never paced, since pacing would hold the app's start back by seconds.
+   */
+  fillLimiter: RateLimiter;
   fetchOne: FetchOne;
   /** Credential source per profile id. */
   credentials: ReadonlyMap<string, CredentialSource>;
@@ -126,5 +133,6 @@ export function buildInjectorRuntime(name: 'init' | 'agent', env: Readonly<Recor
   // and the unspread agent start every call at once within the default limit.
   const shortestInterval = Math.min(config.refreshIntervalSeconds, ...config.externalSecrets.map((es) => es.refreshIntervalSeconds ?? config.refreshIntervalSeconds));
   const limit = name === 'agent' && phase !== undefined ? agentPacing(collectFetches(config.externalSecrets, listFetches).length, shortestInterval) : DEFAULT_RATE_LIMIT;
-  return { config, environment, logger, metrics: createInjectorMetrics(), limiter: new RateLimiter(limit), fetchOne, credentials, phase };
+  const fillLimiter = new RateLimiter(DEFAULT_RATE_LIMIT);
+  return { config, environment, logger, metrics: createInjectorMetrics(), limiter: limit === DEFAULT_RATE_LIMIT ? fillLimiter : new RateLimiter(limit), fillLimiter, fetchOne, credentials, phase };
 }

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { ErrorCode, hasCode } from '../../common/errors.ts';
 import type { InjectorConfig } from '../../contract/injector-config-schema.ts';
 import type { StsApi } from '../../injector/cloud/credentials.ts';
+import { refreshLimiter } from '../../injector/agent-command.ts';
 import { buildInjectorRuntime } from '../../injector/injector-runtime.ts';
 
 const base: InjectorConfig = {
@@ -35,4 +36,51 @@ test('runtime: a valid config builds one credential source per profile and logs 
   assert.deepEqual([...rt.credentials.keys()], ['p']);
   assert.match(lines.join(''), /"sts":"sts-vpc\.cn-shanghai\.aliyuncs\.com \(environment\)"/);
   assert.match(lines.join(''), /"kms":\["kms-vpc\.cn-hangzhou\.aliyuncs\.com \(default\)"\]/);
+});
+
+test('runtime: the spread agent paces routine refreshes but fills an empty folder unpaced; init never paces', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  const tenSecrets: InjectorConfig = { ...base, refreshIntervalSeconds: 120, externalSecrets: [{ name: 'db', provider: 'kms', data: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, profile: 'p' })), dataProcess: [] }] };
+  const env = { SECRET_INJECTOR_CONFIG: JSON.stringify(tenSecrets) };
+  const agent = buildInjectorRuntime('agent', env, { sts, logDestination: silent, random: () => 0.5 });
+  const init = buildInjectorRuntime('init', env, { sts, logDestination: silent });
+  assert.notEqual(agent.phase, undefined);
+  assert.equal(init.limiter, init.fillLimiter);
+  // Ten starts with the clock frozen: how many get through without waiting for a token.
+  const startsWithoutWaiting = async (limiter: typeof agent.limiter): Promise<number> => {
+    let started = 0;
+    const jobs = Array.from({ length: 10 }, () => limiter.run(async () => { started++; }));
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    t.mock.timers.tick(60_000);
+    await Promise.all(jobs);
+    return started;
+  };
+  const cases: Array<[string, typeof agent.limiter, number]> = [
+    ['agent fill (skip-init: the pod waits on it)', agent.fillLimiter, 10],
+    ['init', init.limiter, 10],
+  ];
+  for (const [name, limiter, expected] of cases) assert.equal(await startsWithoutWaiting(limiter), expected, name);
+  let pacedBeforeTick = 0;
+  const paced = Array.from({ length: 10 }, () => agent.limiter.run(async () => { pacedBeforeTick++; }));
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(pacedBeforeTick, 1, 'the routine refresh of 10 secrets at 120 s leaves one call at a time (burst 1)');
+  for (let i = 0; i < 10; i++) { t.mock.timers.tick(1000); for (let j = 0; j < 20; j++) await Promise.resolve(); }
+  await Promise.all(paced);
+});
+
+test('runtime: refreshLimiter picks the fill limiter while a due ExternalSecret has no files', () => {
+  const rt = { limiter: {} as never, fillLimiter: {} as never, config: { ...base, externalSecrets: [{ name: 'a', provider: 'kms', data: [], dataProcess: [] }, { name: 'b', provider: 'kms', data: [], dataProcess: [] }] } as never };
+  const files = new Map([['x', 'y']]);
+  const cases: Array<[string, readonly string[] | undefined, string[], 'fill' | 'paced']> = [
+    ['skip-init: nothing written yet, all due', undefined, [], 'fill'],
+    ['every due folder has files', ['a', 'b'], ['a', 'b'], 'paced'],
+    ['one due folder is still empty', ['a', 'b'], ['a'], 'fill'],
+    ['the empty folder is not due in this round', ['a'], ['a'], 'paced'],
+    ['all due, all written', undefined, ['a', 'b'], 'paced'],
+  ];
+  for (const [name, due, written, expected] of cases) {
+    const lastGood = new Map(written.map((n) => [n, files as never]));
+    assert.equal(refreshLimiter(rt, due, lastGood), expected === 'fill' ? rt.fillLimiter : rt.limiter, name);
+  }
 });
