@@ -6,6 +6,7 @@
  */
 import { executeTemplate, parseTemplate, secretData } from '../common/templates/index.ts';
 import { TemplateCache } from '../injector/rules/template-cache.ts';
+import { loadTemplateEngine } from '../injector/rules/template-engine.ts';
 
 const TEMPLATES: Record<string, string> = {
   dsn: 'postgresql://{{ .user }}:{{ .password | urlquery }}@db:5432/shop?sslmode={{ default "require" .ssl_mode }}',
@@ -41,4 +42,6 @@ function measure(iterations: number, rounds: number): { cached: number; uncached
   return { cached: median(cached), uncached: median(uncached) };
 }
 
+// The cache parses through the lazily loaded engine, as in the agent (refresh.ts awaits it first).
+await loadTemplateEngine();
 process.stdout.write(JSON.stringify({ templates: Object.keys(TEMPLATES).length, ...measure(Number(process.argv[2] ?? 200), Number(process.argv[3] ?? 5)) }));

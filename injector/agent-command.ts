@@ -5,7 +5,6 @@
  * exits 0.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import { nextGridPoint, runAgentLoop } from './agent-loop.ts';
 import { CachedCredentialSource } from './cloud/credentials.ts';
@@ -22,6 +21,9 @@ import { DEFAULT_RATE_LIMIT, RateLimiter } from './cloud/rate-limit.ts';
 import { refreshOnce, type FileSet } from './refresh.ts';
 import { readTemplateSources } from './files/template-sources.ts';
 import { plainHttpRequest } from './plain-http.ts';
+
+/** `node:util` without its ESM facade, whose export read loads worker_threads, streams and util's diff code (injector/plain-http.ts says why). */
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 /**
  * Upper bound of `--interval-ms`: one minute. The flag exists so `npm run bench` can run 1000+

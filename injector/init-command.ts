@@ -5,7 +5,6 @@
  * line per failed entry naming the ExternalSecret, the key and the error code, never a value.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ErrorCode, InjectorError } from '../common/errors.ts';
 import type { FetchOne } from './cloud/fetch-cycle.ts';
 import { cleanLeftovers } from './files/atomic-writer.ts';
@@ -16,6 +15,9 @@ import { readTemplateSources } from './files/template-sources.ts';
 import { backoffDelay, sleep, toInjectorError, withRetry, type RetryPolicy } from './cloud/retry.ts';
 import { CachedCredentialSource } from './cloud/credentials.ts';
 import { fingerprintFiles, HANDOFF_VERSION, writeHandoff, type Handoff } from './handoff.ts';
+
+/** `node:util` without its ESM facade, whose export read loads worker_threads, streams and util's diff code (injector/plain-http.ts says why). */
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 /**
  * Default budget: 600 s (issue 15). Throttling is not failure: in a 1,000-pod rollout against an

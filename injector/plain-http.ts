@@ -8,7 +8,14 @@
  * C++ and works under any flag. Both callers speak plain HTTP to a fixed local address, so nothing
  * of `fetch` (redirects, CORS, streams) is missed.
  */
-import { request } from 'node:http';
+
+/**
+ * `node:http` through `process.getBuiltinModule`, not `import`: the ESM facade of `node:http`
+ * reads its lazy WebSocket getters, which load Node's bundled undici with http2 and web streams
+ * (about 20 ms of init's start and 2.6 MB of the agent's heap; health-server.ts does the same;
+ * test/integration/bundle-injector.test.ts checks neither process loads them).
+ */
+const { request } = process.getBuiltinModule('node:http');
 
 /** What a call sends. */
 export interface PlainHttpInit {

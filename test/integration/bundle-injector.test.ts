@@ -7,7 +7,7 @@
  * signed chained AssumeRole, a 403 error answer and a retried 500.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -120,6 +120,29 @@ describe('the bundled injector against the emulator', () => {
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0, p.output());
     assert.equal(await readFile(join(cfg.mountPath, 'db', 'password'), 'utf8'), 'bundled-pass-2');
+  });
+
+  it('neither init nor agent loads Node\'s bundled undici, http2 or web streams (no ESM facade of node:http)', async () => {
+    // The ESM facade of `node:http` reads its lazy WebSocket getters, which load undici: about
+    // 20 ms of init's start and 2.6 MB of the agent's heap (docs/benchmarks.md). A preload prints
+    // the internal modules loaded by the time the process exits.
+    const preload = join(work, 'loaded-at-exit.mjs');
+    await writeFile(preload, "process.on('exit', () => process.stderr.write('loaded-at-exit: ' + process.moduleLoadList.filter((m) => /undici|http2|webstreams/.test(m)).join(',') + '\\n'));\n");
+    const cfg = await prepared('modules', w.config({
+      name: 'modules', ns: 'team-a', profiles: [w.rrsa('p', roleA)],
+      externalSecrets: [{ name: 'db', provider: 'kms', data: [], dataProcess: [{ extract: { key: 'team-a/db', profile: 'p' } }] }],
+    }));
+    const run = (command: 'init' | 'agent', args: string[]): InjectorProcess => w.spawn(command, cfg, args, { cli, cwd: work, nodeOptions: `${injectorNodeOptions(command, SETTING_DEFAULTS.resources.limits.memory)} --import ${preload}` });
+    const init = run('init', []);
+    assert.equal(await init.exited, 0, init.output());
+    const agent = run('agent', ['--health-address', '127.0.0.1', '--interval-ms', '100']);
+    await waitFor('a refresh', () => (agent.output().includes('"refresh done"') ? true : undefined), 30_000, agent);
+    agent.child.kill('SIGTERM');
+    assert.equal(await agent.exited, 0, agent.output());
+    for (const [name, p] of [['init', init], ['agent', agent]] as const) {
+      const line = p.output().split('\n').find((l) => l.startsWith('loaded-at-exit: '));
+      assert.equal(line, 'loaded-at-exit: ', `${name} loaded: ${line}`);
+    }
   });
 
   it('no process printed a secret value or a token', () => {
