@@ -1,13 +1,16 @@
 // esbuild plugin: keeps the Alibaba Cloud SDK's unused transitive modules out of the bundle, and
 // the parts of prom-client the injector never uses out of the injector's chunks.
 //
-// The injector reaches the SDK through @alicloud/openapi-client. Two of the packages under it
+// The injector reaches the SDK through @alicloud/openapi-client. Three of the packages under it
 // load far more than the injector uses (docs/benchmarks.md, "Init"):
 // - @darabonba/typescript (via @alicloud/openapi-util → @alicloud/tea-util 1.4.x): its index
 //   requires ws, socks-proxy-agent, lodash, moment(-timezone) and xml2js at load time; tea-util
 //   uses three names from its dist/core.js → injector/cloud/sdk-darabonba-core.ts.
 // - @alicloud/tea-xml (xml2js, sax, xmlbuilder): openapi-client only calls it for an XML error
 //   body, which the injector never asks for → injector/cloud/sdk-xml-error-body.ts.
+// - @alicloud/credentials: its index loads every credential provider (child_process, ini, os,
+//   kitx); the injector only wraps its own source in the `Credential` class
+//   → injector/cloud/sdk-credentials-core.cjs.
 // Each module documents why nothing else is reachable; test/unit/bundle-sdk-slim.test.ts checks
 // the SDK sources still use only what they provide, and test/integration/bundle-injector.test.ts
 // runs the bundled injector against the emulator, error answers included.
@@ -23,6 +26,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SDK_REPLACEMENTS = Object.freeze({
   '@darabonba/typescript': join(ROOT, 'injector', 'cloud', 'sdk-darabonba-core.ts'),
   '@alicloud/tea-xml': join(ROOT, 'injector', 'cloud', 'sdk-xml-error-body.ts'),
+  '@alicloud/credentials': join(ROOT, 'injector', 'cloud', 'sdk-credentials-core.cjs'),
 });
 
 /**

@@ -144,3 +144,43 @@ describe("the injector's prom-client stand-in (injector/prom-client-core.mjs)", 
     for (const name of used) assert.ok(name in core, `the injector imports ${name} from prom-client, which injector/prom-client-core.mjs does not export`);
   });
 });
+
+describe("the injector's @alicloud/credentials stand-in (injector/cloud/sdk-credentials-core.cjs)", () => {
+  type CredentialClass = new (config: unknown, provider: unknown) => Record<string, () => unknown>;
+  const real = require('@alicloud/credentials') as { default: CredentialClass; Config: unknown; CredentialModel: unknown };
+  const slim = require(join(ROOT, 'injector', 'cloud', 'sdk-credentials-core.cjs')) as { default: CredentialClass; Config: unknown; CredentialModel: unknown };
+
+  it('provides every name the SDK reads from the package (openapi-client, gateway-spi); Config is the real class', async () => {
+    const used = new Set<string>();
+    for (const pkg of ['@alicloud/openapi-client', '@alicloud/gateway-spi']) {
+      const source = await readFile(require.resolve(pkg), 'utf8');
+      const vars = [...source.matchAll(/(?:const|var|let)\s+([\w$]+)\s*=\s*(?:__import\w+\()?require\("@alicloud\/credentials"\)\)?(?:,\s*([\w$]+)\s*=\s*\1)?/g)].flatMap((m) => [m[1]!, ...(m[2] === undefined ? [] : [m[2]])]);
+      assert.ok(vars.length > 0, `${pkg} requires @alicloud/credentials`);
+      for (const v of vars) for (const m of source.matchAll(new RegExp(`${v.replace(/\$/g, '\\$')}\\.([A-Za-z_]\\w*)`, 'g'))) used.add(m[1]!);
+    }
+    assert.deepEqual([...used].sort(), ['Config', 'default']);
+    assert.equal(typeof slim.default, 'function');
+    assert.equal(slim.Config, real.Config);
+    assert.equal(slim.CredentialModel, real.CredentialModel);
+  });
+
+  it('answers every method as the real Credential does for a custom provider', async () => {
+    const cases = [
+      { name: 'STS credentials', c: { accessKeyId: 'STS.id', accessKeySecret: 'sk', securityToken: 'tok', providerName: 'oidc_role_arn/pod' } },
+      { name: 'keys without a token', c: { accessKeyId: 'LTAI.id', accessKeySecret: 'sk2', securityToken: '', providerName: 'static' } },
+    ];
+    for (const { name, c } of cases) {
+      const provider = { getProviderName: () => c.providerName, getCredentials: async () => ({ ...c }) };
+      const [a, b] = [new real.default(null, provider), new slim.default(null, provider)];
+      for (const method of ['getAccessKeyId', 'getAccessKeySecret', 'getSecurityToken', 'getBearerToken', 'getType', 'getCredential']) {
+        assert.deepEqual(await b[method]!(), await a[method]!(), `${name}: ${method}`);
+      }
+      assert.equal(((await b.getCredential!()) as object).constructor, ((await a.getCredential!()) as object).constructor, `${name}: the same CredentialModel class`);
+    }
+  });
+
+  it('refuses a Config (the SDK choosing credentials itself), naming why', () => {
+    assert.throws(() => new slim.default({ type: 'access_key', accessKeyId: 'x', accessKeySecret: 'y' }, null), /only from its own source[^\n]*Config of type "access_key"/);
+    assert.throws(() => new slim.default(null, null), /missing provider/);
+  });
+});
