@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Emulator, FaultInput } from '../emulator/index.ts';
-import { startSdkTenant } from './sdk-tenant.ts';
+import { startSdkTenant, TENANT_KMS_CALL, TENANT_OOS_CALL } from './sdk-tenant.ts';
 import { runSdkProbe } from '../emulator/sdk-probe-runner.ts';
 import type { ProbeResult, ProbeStep } from '../emulator/sdk-probe.ts';
 
@@ -30,8 +30,8 @@ describe('emulator faults and counts with the real SDK clients', () => {
     await close();
   });
 
-  const kmsCall: ProbeStep = { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 'db' } };
-  const oosCall: ProbeStep = { op: 'call', action: 'GetSecretParameter', version: '2019-06-01', query: { Name: 'p', WithDecryption: 'true' } };
+  const kmsCall = TENANT_KMS_CALL;
+  const oosCall = TENANT_OOS_CALL;
   const oidcStep = (): ProbeStep => ({ op: 'oidc', roleArn, oidcProviderArn: providerArn, tokenFile });
 
   const errorCases: { name: string; fault: FaultInput; call: ProbeStep; code: string; status: number }[] = [

@@ -10,7 +10,7 @@ import { ErrorCode } from '../../common/errors.ts';
 import { toInjectorError } from '../../injector/cloud/retry.ts';
 import { rrsaTrustPolicy, EmulatorAdmin, EmulatorAdminError, type Emulator } from '../emulator/index.ts';
 import { DEFAULT_RATE_LIMITS } from '../emulator/rate-limits.ts';
-import { startSdkTenant } from './sdk-tenant.ts';
+import { startSdkTenant, TENANT_KMS_CALL, TENANT_OOS_CALL } from './sdk-tenant.ts';
 import { runSdkProbe } from '../emulator/sdk-probe-runner.ts';
 import type { ProbeStep } from '../emulator/sdk-probe.ts';
 
@@ -36,8 +36,8 @@ describe('emulator rate limits with the real SDK clients', () => {
     await close();
   });
 
-  const kmsCall: ProbeStep = { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 'db' } };
-  const oosCall: ProbeStep = { op: 'call', action: 'GetSecretParameter', version: '2019-06-01', query: { Name: 'p', WithDecryption: 'true' } };
+  const kmsCall = TENANT_KMS_CALL;
+  const oosCall = TENANT_OOS_CALL;
   const oidcStep = (): ProbeStep => ({ op: 'oidc', roleArn, oidcProviderArn: providerArn, tokenFile });
 
   test('the documented defaults are in force: STS 500/min, KMS 450/s, OOS 100/s', async () => {

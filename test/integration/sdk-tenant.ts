@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allowPolicy, rrsaTrustPolicy, startEmulator, type Emulator } from '../emulator/index.ts';
+import type { ProbeStep } from '../emulator/sdk-probe.ts';
 
 export interface SdkTenant {
   emu: Emulator;
@@ -36,3 +37,7 @@ export async function startSdkTenant(tempPrefix: string, secretValue: string): P
   await writeFile(tokenFile, token);
   return { emu, dir, roleArn, providerArn, tokenFile, token, close: async () => { await emu.close(); await rm(dir, { recursive: true, force: true }); } };
 }
+
+/** One SDK call for each value the tenant is seeded with: KMS secret `db`, OOS parameter `p`. */
+export const TENANT_KMS_CALL: ProbeStep = { op: 'call', action: 'GetSecretValue', version: '2016-01-20', query: { SecretName: 'db' } };
+export const TENANT_OOS_CALL: ProbeStep = { op: 'call', action: 'GetSecretParameter', version: '2019-06-01', query: { Name: 'p', WithDecryption: 'true' } };
